@@ -1,0 +1,1 @@
+"""Courtyard below the widgets: core schema, reference server, headless client and features."""

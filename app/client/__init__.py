@@ -1,0 +1,1 @@
+"""The headless desktop client: API, encrypted store, keys, sync and outbox (no Qt)."""

@@ -1,0 +1,1 @@
+"""Pure feature logic: workday status, off-hours, watermark and device policy."""

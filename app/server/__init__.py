@@ -1,0 +1,1 @@
+"""The reference server: FastAPI app, actions, event stream, auth and the admin CLI."""

@@ -1,0 +1,49 @@
+"""Off-hours: working hours, manual DND, availability, and what happens to notifications while off."""
+
+from app.features.offhours.availability import (
+    HORIZON_DAYS,
+    Availability,
+    Dnd,
+    Reason,
+    availability,
+    dnd_for,
+    dnd_until,
+    dnd_until_next_workday,
+)
+from app.features.offhours.notify import (
+    BreakthroughPolicy,
+    BreakthroughRule,
+    DigestThread,
+    MissedMessage,
+    OffSummary,
+    WhileOffCollector,
+    may_break_through,
+    notification_decision,
+)
+from app.features.offhours.phrasing import describe_availability, send_hint, when_phrase
+from app.features.offhours.schedule import Interval, WorkSchedule, default_schedule
+
+__all__ = [
+    "HORIZON_DAYS",
+    "Availability",
+    "BreakthroughPolicy",
+    "BreakthroughRule",
+    "DigestThread",
+    "Dnd",
+    "Interval",
+    "MissedMessage",
+    "OffSummary",
+    "Reason",
+    "WhileOffCollector",
+    "WorkSchedule",
+    "availability",
+    "default_schedule",
+    "describe_availability",
+    "dnd_for",
+    "dnd_until",
+    "dnd_until_next_workday",
+    "may_break_through",
+    "notification_decision",
+    "send_hint",
+    "when_phrase",
+]

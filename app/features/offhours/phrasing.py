@@ -1,0 +1,59 @@
+"""Say someone's availability to a sender, in words and in the sender's own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from app.features.offhours.availability import Availability
+
+_LEADS = {
+    "dnd": "{name} has do not disturb on",
+    "holiday": "{name} is on holiday",
+    "weekend": "{name} is off work",
+    "off_hours": "{name} is off work",
+    "working": "{name} is at work",
+}
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def when_phrase(until: dt.datetime, zone: ZoneInfo, now: dt.datetime) -> str:
+    """``"09:00 today"``, ``"09:00 tomorrow"``, ``"Mon 09:00"`` (within a week),
+    ``"12 Jan 09:00"`` (this year) or ``"3 Jan 2027 09:00"``; all in ``zone``."""
+    local = until.astimezone(zone)
+    today = now.astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return f"{clock} today"
+    if days == 1:
+        return f"{clock} tomorrow"
+    if 1 < days < 7:
+        return f"{_WEEKDAYS[local.weekday()]} {clock}"
+    day_month = f"{local.day} {_MONTHS[local.month - 1]}"
+    if local.year == today.year:
+        return f"{day_month} {clock}"
+    return f"{day_month} {local.year} {clock}"
+
+
+def describe_availability(
+    name: str, availability: Availability, zone: ZoneInfo, now: dt.datetime
+) -> str:
+    """What a sender reads before writing to ``name``, e.g. "Li Wei is off work until 09:00
+    tomorrow (their time)". ``zone`` is the recipient's zone, in which the time is shown: "their
+    time" is what the recipient's own clock will say when they are back."""
+    lead = _LEADS[availability.reason].format(name=name)
+    if availability.until is None:
+        return lead
+    return f"{lead} until {when_phrase(availability.until, zone, now)} (their time)"
+
+
+def send_hint(name: str, availability: Availability, zone: ZoneInfo, now: dt.datetime) -> str:
+    """The composer banner for a direct message to someone who is off; "" when they are not."""
+    if not availability.off:
+        return ""
+    text = describe_availability(name, availability, zone, now)
+    if availability.until is None:
+        return f"{text}; they will see your message when they are back"
+    return f"{text} — they will be notified then"

@@ -1,0 +1,57 @@
+"""The organisation: initialise a database, set its policy, prune old events."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from sqlalchemy import delete, insert, select, update
+
+from app.core import wire
+from app.server import queries
+from app.server.actions.base import Tx, dump
+from app.server.db.schema import events, meta
+from app.server.events import Audience
+
+
+def initialise(tx: Tx) -> bool:
+    """Give a fresh database its epoch and default policy; False if it already had them."""
+    if tx.conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).first():
+        return False
+    tx.conn.execute(
+        insert(meta),
+        [
+            {"key": "epoch", "value": secrets.token_hex(4)},
+            {"key": "policy", "value": wire.OrgPolicy().model_dump_json()},
+        ],
+    )
+    return True
+
+
+def set_policy(tx: Tx, changes: dict[str, object]) -> wire.OrgPolicy:
+    merged = queries.policy(tx.conn).model_dump() | changes
+    policy = wire.OrgPolicy.model_validate(merged)
+    tx.conn.execute(
+        update(meta).where(meta.c.key == "policy").values(value=policy.model_dump_json())
+    )
+    tx.emit("policy.updated", {"policy": dump(policy)}, Audience(org=True))
+    return policy
+
+
+def prune_events(tx: Tx, through_seq: int) -> int:
+    """Delete events with seq < ``through_seq``; cursors older than that become expired."""
+    count = tx.conn.execute(delete(events).where(events.c.seq < through_seq)).rowcount
+    current = tx.conn.execute(
+        select(meta.c.value).where(meta.c.key == "pruned_through")
+    ).scalar_one_or_none()
+    if current is None:
+        tx.conn.execute(insert(meta).values(key="pruned_through", value=str(through_seq)))
+    elif int(current) < through_seq:
+        tx.conn.execute(
+            update(meta).where(meta.c.key == "pruned_through").values(value=str(through_seq))
+        )
+    return int(count or 0)
+
+
+def policy_json(tx: Tx) -> str:
+    return json.dumps(queries.policy(tx.conn).model_dump(mode="json"))

@@ -1,0 +1,1 @@
+"""The server's database: table definitions, engines with one writer thread, and migrations."""

@@ -1,0 +1,166 @@
+"""The event log: every change writes one or more events in the same transaction as the change.
+
+Each event has exactly one audience: a conversation (its members who joined at or before the
+event), one user, or the whole organisation. The long-poll reads events visible to the caller
+after a cursor; the cursor is ``"<epoch>.<seq>"`` where the epoch names this database, so a cursor
+from another server (or a wiped one) is answered ``cursor_expired`` instead of silently skipping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, literal, select, union_all
+
+from app.core.errors import BadRequest, CursorExpired
+from app.server.db.schema import events, members, meta
+
+BATCH_LIMIT = 500
+
+
+@dataclass
+class Audience:
+    """Who may see an event; exactly one of the three is set."""
+
+    conversation_id: int | None = None
+    user_id: int | None = None
+    org: bool = False
+
+    def key(self) -> str:
+        if self.conversation_id is not None:
+            return f"c:{self.conversation_id}"
+        if self.user_id is not None:
+            return f"u:{self.user_id}"
+        return "org"
+
+
+@dataclass
+class Emitted:
+    """What one transaction emitted: notifier keys to wake, and the highest seq written."""
+
+    keys: set[str] = field(default_factory=set)
+    seq: int = 0
+
+    def add(self, key: str, seq: int) -> None:
+        self.keys.add(key)
+        self.seq = max(self.seq, seq)
+
+
+def emit(
+    conn: Connection,
+    out: Emitted,
+    type_: str,
+    payload: dict[str, Any],
+    audience: Audience,
+    *,
+    at: dt.datetime,
+    message_id: int | None = None,
+) -> int:
+    """Append one event; returns its seq. ``payload`` is the wire event without seq/at/type."""
+    seq = conn.execute(
+        insert(events)
+        .values(
+            type=type_,
+            at=at,
+            aud_conversation_id=audience.conversation_id,
+            aud_user_id=audience.user_id,
+            aud_org=audience.org,
+            message_id=message_id,
+            payload=payload,
+        )
+        .returning(events.c.seq)
+    ).scalar_one()
+    out.add(audience.key(), seq)
+    return int(seq)
+
+
+# --- cursors ---------------------------------------------------------------------------------
+
+
+def epoch(conn: Connection) -> str:
+    value = conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).scalar_one_or_none()
+    if value is None:
+        raise RuntimeError("database not initialised: run `courtyard-server init`")
+    return str(value)
+
+
+def encode_cursor(epoch_: str, seq: int) -> str:
+    return f"{epoch_}.{seq}"
+
+
+def decode_cursor(conn: Connection, cursor: str | None) -> int:
+    """The seq a cursor stands for; 0 for none. Raises for a foreign or pruned cursor."""
+    if not cursor:
+        return 0
+    head, _, tail = cursor.rpartition(".")
+    if not head or not tail.isdigit() or len(tail) > 18:
+        raise BadRequest("The cursor is not one this server handed out.", code="cursor_invalid")
+    seq = int(tail)
+    if head != epoch(conn):
+        raise CursorExpired("The cursor belongs to another server database; fetch a snapshot.")
+    pruned = conn.execute(
+        select(meta.c.value).where(meta.c.key == "pruned_through")
+    ).scalar_one_or_none()
+    if pruned is not None and seq < int(pruned):
+        raise CursorExpired("Events after this cursor were pruned by retention; fetch a snapshot.")
+    if seq > head_seq(conn):
+        raise BadRequest("The cursor is ahead of this server.", code="cursor_invalid")
+    return seq
+
+
+def head_seq(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one())
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Visible:
+    rows: list[dict[str, Any]]
+    next_seq: int
+    more: bool
+
+
+def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH_LIMIT) -> Visible:
+    """Events the user may see with seq > after, oldest first, at most ``limit``.
+
+    Three index range scans joined by UNION ALL (audiences are exclusive, so no duplicates).
+    When nothing is visible, the cursor still moves to the head so the next scan starts late.
+    """
+    cols = (events.c.seq, events.c.type, events.c.at, events.c.payload)
+    head = head_seq(conn)
+    by_conversation = (
+        select(*cols)
+        .select_from(
+            events.join(
+                members,
+                and_(
+                    members.c.conversation_id == events.c.aud_conversation_id,
+                    members.c.user_id == user_id,
+                ),
+            )
+        )
+        .where(events.c.seq > after, events.c.seq >= members.c.joined_seq)
+    )
+    by_user = select(*cols).where(events.c.aud_user_id == user_id, events.c.seq > after)
+    by_org = select(*cols).where(events.c.aud_org == literal(True), events.c.seq > after)
+    merged = union_all(by_conversation, by_user, by_org).subquery()
+    rows = conn.execute(select(merged).order_by(merged.c.seq).limit(limit + 1)).mappings().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_seq = int(rows[-1]["seq"]) if more else max(head, after)
+    out = [
+        {"seq": int(r["seq"]), "type": r["type"], "at": _utc(r["at"]), **r["payload"]} for r in rows
+    ]
+    return Visible(out, next_seq, more)
+
+
+def _utc(value: Any) -> dt.datetime:
+    # Rows of a UNION come back without the column's type decorator on SQLite.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

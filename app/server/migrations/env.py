@@ -1,0 +1,33 @@
+"""Alembic environment: runs migrations on the connection handed in by app.server.db.migrate."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+
+from app.server.db.schema import UtcDateTime, metadata
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Render the UTC decorator as its storage type, so revisions never import app code."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # only `alembic revision --autogenerate` during development gets here
+    from sqlalchemy import create_engine
+
+    url = context.config.get_main_option("sqlalchemy.url") or "sqlite://"
+    connection = create_engine(url).connect()
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    render_item=_render_item,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -46,10 +46,14 @@ _MSG_COLS = (
     "conversation_id, topic_id, sender_id, created_at, client_msg_id, body, reply_to, urgent, "
     "mentions, mentions_all, mentions_me, edited_at, deleted, reactions, pinned"
 )
-_MSG_INSERT = f"INSERT OR IGNORE INTO messages (id, {_MSG_COLS}) VALUES ({', '.join('?' * 16)})"
+_MSG_INSERT = (
+    f"INSERT OR IGNORE INTO messages (id, seq, {_MSG_COLS}) VALUES ({', '.join('?' * 17)})"
+)
+# ``seq`` is the event that last wrote the row (0 for snapshot/history data): an older event
+# replayed after a newer one cannot move a message back to a stale state.
 _MSG_UPDATE = (
-    f"UPDATE messages SET ({_MSG_COLS}) = ({', '.join('?' * 15)}) "
-    f"WHERE id = ? AND ({_MSG_COLS}) IS NOT ({', '.join('?' * 15)})"
+    f"UPDATE messages SET seq = max(seq, ?), ({_MSG_COLS}) = ({', '.join('?' * 15)}) "
+    f"WHERE id = ? AND seq <= ? AND ({_MSG_COLS}) IS NOT ({', '.join('?' * 15)})"
 )
 
 
@@ -129,7 +133,7 @@ def _message_values(msg: Message, me: int | None) -> tuple[Any, ...]:
         msg.sender_id,
         msg.created_at.isoformat(),
         msg.client_msg_id,
-        msg.body,
+        "" if msg.deleted else msg.body,  # a deleted message's text does not stay on disk
         msg.reply_to,
         int(msg.urgent),
         json.dumps(msg.mentions),
@@ -142,14 +146,18 @@ def _message_values(msg: Message, me: int | None) -> tuple[Any, ...]:
     )
 
 
-def put_message(conn: Connection, cs: ChangeSet, msg: Message, me: int | None) -> bool:
-    """Insert or update a message; confirm my matching outbox send. True if it was new."""
+def put_message(
+    conn: Connection, cs: ChangeSet, msg: Message, me: int | None, seq: int = 0
+) -> bool:
+    """Insert or update a message; confirm my matching outbox send. True if it was new.
+
+    ``seq`` is the event's seq (0 for snapshot and history pages, which are current state)."""
     values = _message_values(msg, me)
-    created = bool(conn.execute(_MSG_INSERT, (msg.id, *values)).rowcount > 0)
+    created = bool(conn.execute(_MSG_INSERT, (msg.id, seq, *values)).rowcount > 0)
     if created:
         cs.messages_created.append(msg.id)
         cs.conversations.add(msg.conversation_id)
-    elif conn.execute(_MSG_UPDATE, (*values, msg.id, *values)).rowcount:
+    elif conn.execute(_MSG_UPDATE, (seq, *values, msg.id, seq if seq else 2**62, *values)).rowcount:
         cs.messages_updated.add(msg.id)
         cs.conversations.add(msg.conversation_id)
     if msg.sender_id == me:
@@ -207,7 +215,7 @@ def _add_gap(conn: Connection, cid: int, after_id: int, before_id: int) -> None:
 
 def _apply_event(conn: Connection, cs: ChangeSet, event: Any, me: int | None) -> None:
     if isinstance(event, MessageCreated | MessageUpdated):
-        put_message(conn, cs, event.message, me)
+        put_message(conn, cs, event.message, me, event.seq)
     elif isinstance(event, ConversationCreated | ConversationUpdated):
         put_conversation(conn, cs, event.conversation)
     elif isinstance(event, ConversationLeft):

@@ -39,7 +39,7 @@ _V1: Sequence[str] = (
         mentions TEXT NOT NULL DEFAULT '[]', mentions_all INTEGER NOT NULL DEFAULT 0,
         mentions_me INTEGER NOT NULL DEFAULT 0, edited_at TEXT,
         deleted INTEGER NOT NULL DEFAULT 0, reactions TEXT NOT NULL DEFAULT '[]',
-        pinned INTEGER NOT NULL DEFAULT 0)""",
+        pinned INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0)""",
     "CREATE INDEX messages_by_conversation ON messages (conversation_id, id)",
     """CREATE VIRTUAL TABLE messages_fts USING fts5(
         body, content='messages', content_rowid='id', tokenize='trigram')""",

@@ -18,6 +18,7 @@ from app.client.store_errors import (
     KeyringBackendChanged,
     KeyringUnavailable,
     PassphraseRequired,
+    StoreBug,
     StoreLocked,
     StoreTooNew,
     UserFacingStoreError,
@@ -281,3 +282,19 @@ def test_wipe_account_without_opening(
     run(wipe_account(account, keys=keys, data_dir=data_dir))
     assert [p for p in store.paths.all() if p.exists()] == []
     assert memory_keyring.entries == {}
+
+
+def test_all_database_work_runs_on_one_worker_thread(
+    keys: KeyCustody, account: Account, data_dir: Path
+) -> None:
+    import threading
+
+    async def scenario() -> None:
+        store = await Store.open(account, keys=keys, data_dir=data_dir)
+        idents = {await store.call(lambda _c: threading.get_ident()) for _ in range(5)}
+        assert len(idents) == 1 and threading.get_ident() not in idents
+        await store.close()
+        with pytest.raises(StoreBug):
+            await store.cursor()
+
+    run(scenario())

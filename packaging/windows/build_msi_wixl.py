@@ -51,16 +51,16 @@ def split_source(source: Path) -> tuple[str, list[str], dict[str, str]]:
 
 
 def harvest(payload: Path) -> str:
-    """A fragment with every file under payload/_internal, as ComponentGroup PayloadFiles."""
+    """A fragment installing every file under payload/_internal into INTERNALDIR (PayloadFiles)."""
     internal = payload / "_internal"
     files = sorted(str(p) for p in internal.rglob("*") if p.is_file())
     if not files:
         raise SystemExit(f"{internal} has no files; is {payload} a PyInstaller onedir build?")
-    prefix = str(payload) + "/"
+    prefix = str(internal) + "/"
     return subprocess.run(
         [
             "wixl-heat",
-            *("--var", "var.PayloadDir", "--directory-ref", "INSTALLDIR"),
+            *("--var", "var.InternalDir", "--directory-ref", "INTERNALDIR"),
             *("--component-group", "PayloadFiles", "--prefix", prefix, "--win64"),
         ],
         input="\n".join(files) + "\n",
@@ -111,7 +111,8 @@ def build(*, payload: Path, version: str, output: Path, source: Path = SOURCE) -
         subprocess.run(
             [
                 *("wixl", "--arch", "x64", "--output", str(output)),
-                *("-D", "PayloadDir=.", "-D", f"Version={version}", "-D", "Win64=yes"),
+                *("-D", "PayloadDir=.", "-D", "InternalDir=_internal", "-D", "Win64=yes"),
+                *("-D", f"Version={version}"),
                 *(str(main), str(files)),
             ],
             check=True,

@@ -131,8 +131,14 @@ def test_start_menu_shortcut_starts_the_app(msi: Path) -> None:
 def test_the_whole_onedir_is_installed(msi: Path) -> None:
     names = {row["FileName"] for row in table(msi, "File")}
     assert names == {"courtyard.exe", "base_library.zip", "Qt6Core.dll"}
-    directories = {row["DefaultDir"] for row in table(msi, "Directory")}
-    assert {"_internal", "PySide6"} <= directories
+    directories = {row["Directory"]: row for row in table(msi, "Directory")}
+    components = {row["Component"]: row for row in table(msi, "Component")}
+    qt_core = next(row for row in table(msi, "File") if row["FileName"] == "Qt6Core.dll")
+    chain, folder = [], components[qt_core["Component_"]]["Directory_"]
+    while folder != "TARGETDIR":
+        chain.append(directories[folder]["DefaultDir"])
+        folder = directories[folder]["Directory_Parent"]
+    assert chain == ["PySide6", "_internal", "Courtyard", "."]  # ProgramFiles64Folder is "."
 
 
 def test_silent_install_has_no_ui_that_could_prompt(msi: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 PolicyValue = str | bool | int
 PolicyType = type[str] | type[bool] | type[int]
@@ -18,8 +19,8 @@ def _negate(value: PolicyValue) -> PolicyValue:
 
 
 def _check_url(value: PolicyValue) -> str | None:
-    text = str(value).strip()
-    if not text.startswith(("https://", "http://")) or len(text) <= len("https://"):
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
         return "must be an http(s) URL, e.g. https://chat.example.com"
     return None
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from app.features.device_policy import POLICY_KEYS, PolicyReading, apply_policy, policy_key
+import pytest
+
+from app.features.device_policy import (
+    POLICY_KEYS,
+    PolicyKey,
+    PolicyReading,
+    apply_policy,
+    policy_key,
+)
+from app.features.device_policy.reading import validate
 
 USER = {"server_url": "https://mine.example.com", "auto_start": True, "theme": "dark"}
 
@@ -62,3 +71,30 @@ def test_key_names_are_unique_even_without_case() -> None:
     names = [key.name.casefold() for key in POLICY_KEYS]
     assert len(names) == len(set(names))
     assert all(key.description.endswith(".") for key in POLICY_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://chat.example.com", True),
+        ("http://10.0.0.5:8080", True),
+        ("http://x", True),
+        ("chat.example.com", False),
+        ("https://", False),
+        ("ftp://chat.example.com", False),
+    ],
+)
+def test_server_url_must_be_an_http_url(url: str, ok: bool) -> None:
+    key = policy_key("ServerUrl")
+    assert key is not None
+    value, reason = validate(key, url)
+    assert (value == url) is ok
+    assert (reason is None) is ok
+
+
+def test_an_int_key_fits_the_table_and_rejects_bools() -> None:
+    # Room for more keys: an int key validates exactly, so true never passes for 1.
+    key = PolicyKey(name="RetentionDays", type=int, description="Days to keep.", setting="days")
+    assert validate(key, 30) == (30, None)
+    assert validate(key, True)[0] is None
+    assert validate(key, "30")[0] is None

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from app.features.offhours.schedule import WorkSchedule, spans_from, to_instant
 
 Reason = Literal["working", "off_hours", "weekend", "holiday", "dnd"]
+_REASONS: tuple[Reason, ...] = get_args(Reason)
 
 #: How far ahead ``until`` is searched; beyond it the answer is "no change in sight" (None).
 HORIZON_DAYS = 400
@@ -82,6 +83,21 @@ class Availability:
             "until": self.until.isoformat() if self.until else None,
             "reason": self.reason,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Availability:
+        try:
+            reason = data["reason"]
+            if reason not in _REASONS:
+                raise ValueError(f"unknown reason {reason!r}")
+            until = data.get("until")
+            return cls(
+                off=bool(data["off"]),
+                until=_utc(dt.datetime.fromisoformat(until), "until") if until else None,
+                reason=reason,
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed availability: {exc}") from exc
 
 
 def _next_work(

@@ -262,3 +262,17 @@ def test_a_single_workday_next_year_is_found_but_not_beyond_the_horizon() -> Non
     assert availability(far, None, now).until == dt.datetime(2027, 1, 3, 9, tzinfo=UTC)
     too_far = sundays_only.with_holidays(all_sundays - {dt.date(2027, 6, 6)})
     assert availability(too_far, None, now).until is None
+
+
+def test_availability_round_trips_through_a_dict() -> None:
+    got = availability(OFFICE, None, at(BERLIN, 2026, 1, 9, 18))
+    assert Availability.from_dict(got.to_dict()) == got
+    forever = Availability(off=True, until=None, reason="weekend")
+    assert Availability.from_dict(forever.to_dict()) == forever
+    for bad in (
+        {},
+        {"off": True, "reason": "sick"},
+        {"off": True, "reason": "dnd", "until": "2026-01-05T10:00"},
+    ):
+        with pytest.raises(ValueError):
+            Availability.from_dict(bad)

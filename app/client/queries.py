@@ -220,3 +220,29 @@ def users(conn: Connection) -> dict[int, User]:
 def policy(conn: Connection) -> OrgPolicy:
     row = conn.execute("SELECT data FROM policy WHERE id = 1").fetchone()
     return OrgPolicy() if row is None else OrgPolicy.model_validate_json(row[0])
+
+
+def topic_message_window(
+    conn: Connection,
+    conversation_id: int,
+    topic_id: int,
+    *,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[StoredMessage]:
+    """Like :func:`message_window`, restricted to one topic (the GUI's topic view); ascending.
+
+    The newest window also ends with this topic's pending or failed outbox sends.
+    """
+    sql = (
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND topic_id = ? "
+        "AND id < ? ORDER BY id DESC LIMIT ?"
+    )
+    params = (conversation_id, topic_id, before if before is not None else 2**62, limit)
+    window = [message_from_row(r) for r in reversed(conn.execute(sql, params).fetchall())]
+    if before is None:
+        me = my_id(conn) or 0
+        for item in outbox_items(conn, conversation_id=conversation_id, kind="send"):
+            if item.payload.get("topic_id") == topic_id:
+                window.append(pending_message(item, me))
+    return window

@@ -42,7 +42,7 @@ def _password(args: argparse.Namespace, *, prompt: str = "Password: ") -> str:
 
 def _service(args: argparse.Namespace) -> Service:
     config = ServerConfig.load(args.data)
-    service = Service(config.open_database())
+    service = Service(config.open_database(), notifier=config.make_notifier())
     service.run_sync(org.initialise)
     return service
 
@@ -100,7 +100,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         password,
         True,
     )
-    print(f"Initialised {service.db.url.split('///')[-1]} with admin {user.username!r}.")
+    print(f"Initialised {service.db.display_url} with admin {user.username!r}.")
     return 0
 
 

@@ -18,6 +18,8 @@ from app.core.errors import BadRequest, CursorExpired
 from app.server.db.schema import events, members, meta
 
 BATCH_LIMIT = 500
+# The advisory lock key that serialises event inserts on PostgreSQL ("cyEVENTS" as an int64).
+EVENT_LOCK_KEY = 0x6379_4556_454E_5453
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Emitted:
 
     keys: set[str] = field(default_factory=set)
     seq: int = 0
+    locked: bool = False  # whether this transaction holds the event lock (PostgreSQL)
 
     def add(self, key: str, seq: int) -> None:
         self.keys.add(key)
@@ -59,6 +62,10 @@ def emit(
     message_id: int | None = None,
 ) -> int:
     """Append one event; returns its seq. ``payload`` is the wire event without seq/at/type."""
+    if not out.locked and conn.dialect.name == "postgresql":
+        # Commit order = seq order (see the module docstring); released at commit or rollback.
+        conn.execute(select(func.pg_advisory_xact_lock(EVENT_LOCK_KEY)))
+        out.locked = True
     seq = conn.execute(
         insert(events)
         .values(
@@ -128,7 +135,9 @@ def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH
     """Events the user may see with seq > after, oldest first, at most ``limit``.
 
     Three index range scans joined by UNION ALL (audiences are exclusive, so no duplicates).
-    When nothing is visible, the cursor still moves to the head so the next scan starts late.
+    When nothing is visible, the cursor still moves to the head so the next scan starts late;
+    that is sound because the read runs in one snapshot in which no seq below the head can still
+    commit (module docstring).
     """
     cols = (events.c.seq, events.c.type, events.c.at, events.c.payload)
     head = head_seq(conn)
@@ -151,7 +160,8 @@ def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH
     rows = conn.execute(select(merged).order_by(merged.c.seq).limit(limit + 1)).mappings().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_seq = int(rows[-1]["seq"]) if more else max(head, after)
+    last = int(rows[-1]["seq"]) if rows else after
+    next_seq = last if more else max(head, after, last)
     out = [
         {"seq": int(r["seq"]), "type": r["type"], "at": _utc(r["at"]), **r["payload"]} for r in rows
     ]

@@ -2,7 +2,8 @@
 
 The stored events stay the truth. A notifier only tells waiters whose keys (``c:<conversation>``,
 ``u:<user>``, ``d:<device>``, ``org``) were touched that they should re-read the database. The
-in-process notifier serves one server; a Redis notifier (same interface) serves several.
+in-process notifier serves one server; :class:`app.server.notifier_redis.RedisNotifier` (same
+interface) serves several instances sharing one PostgreSQL database.
 
 The race between a long-poll reading the database and subscribing is closed with a generation
 counter: the poll notes ``generation`` *before* it reads, subscribes after, and re-reads if any
@@ -80,6 +81,10 @@ class LocalNotifier:
                 bucket.discard(waiter)
                 if not bucket:
                     del self._waiters[key]
+
+    def subscribed_keys(self) -> list[str]:
+        """Every key some waiter waits on (the Redis notifier's short-poll fallback wakes them)."""
+        return list(self._waiters)
 
     async def start(self) -> None:
         return None

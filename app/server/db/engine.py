@@ -1,36 +1,74 @@
 """Engines and the thread discipline: one thread hop per transaction, never one per statement.
 
 Actions are plain functions over a SQLAlchemy ``Connection``. :meth:`Database.write` runs one on
-the single writer thread inside one transaction; :meth:`Database.read` runs one on a small reader
-pool inside one read transaction (a consistent snapshot under SQLite WAL). The asyncio loop never
-touches the database itself, and a long-poll that waits holds no thread.
+a writer thread inside one transaction; :meth:`Database.read` runs one on a reader pool inside one
+read transaction that sees a single consistent snapshot. The asyncio loop never touches the
+database itself, and a long-poll that waits holds no thread.
+
+SQLite (the embedded default) has exactly one writer thread: it allows one writer at a time, and
+``BEGIN IMMEDIATE`` makes that explicit. PostgreSQL (``postgresql+psycopg://``) gets several
+writer threads over a psycopg 3 connection pool; readers run ``REPEATABLE READ`` so every
+statement of one read sees the same snapshot, as a SQLite WAL read transaction does. Writes run
+``READ COMMITTED``; a write that PostgreSQL aborts as a deadlock or serialization failure (the
+event lock in :mod:`app.server.events` can take part in a deadlock) is retried from the start,
+which is safe because an action is a plain function of its connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 READER_THREADS = 4
+# PostgreSQL: threads (and pooled connections) per server instance. Two instances use
+# 2 * (8 + 8) = 32 connections, well under PostgreSQL's default max_connections of 100.
+PG_WRITER_THREADS = 8
+PG_READER_THREADS = 8
+# SQLSTATEs after which the whole transaction may simply run again.
+_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_ATTEMPTS = 5
 
 
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'courtyard.db'}"
 
 
-def _make_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=pool_size, max_overflow=2, pool_pre_ping=True)
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql", "postgres"))
+
+
+def _postgres_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
+    if url.startswith("postgres://"):  # the libpq spelling; SQLAlchemy needs the driver named
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        isolation_level="READ COMMITTED" if writer else "REPEATABLE READ",
+        connect_args={"application_name": "courtyard-server"},
+    )
+
+
+def _sqlite_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
     engine = create_engine(
         url,
         poolclass=QueuePool,
@@ -61,29 +99,49 @@ def _make_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
     return engine
 
 
+def _retryable(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
+
+
 class Database:
-    """The server's database: a writer thread, a reader pool and their engines."""
+    """The server's database: writer thread(s), a reader pool and their engines."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        self.write_engine = _make_engine(url, writer=True, pool_size=1 if self.is_sqlite else 4)
-        self.read_engine = (
-            _make_engine(url, writer=False, pool_size=READER_THREADS)
-            if self.is_sqlite
-            else self.write_engine
-        )
-        writer_threads = 1 if self.is_sqlite else 4
-        self._writer = ThreadPoolExecutor(writer_threads, thread_name_prefix="db-writer")
-        self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="db-reader")
+        if self.is_sqlite:
+            writers, readers = 1, READER_THREADS
+            self.write_engine = _sqlite_engine(url, writer=True, pool_size=writers)
+            self.read_engine = _sqlite_engine(url, writer=False, pool_size=readers)
+        elif is_postgres_url(url):
+            writers, readers = PG_WRITER_THREADS, PG_READER_THREADS
+            self.write_engine = _postgres_engine(url, writer=True, pool_size=writers)
+            self.read_engine = _postgres_engine(url, writer=False, pool_size=readers)
+        else:
+            raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
+        self._writer = ThreadPoolExecutor(writers, thread_name_prefix="db-writer")
+        self._readers = ThreadPoolExecutor(readers, thread_name_prefix="db-reader")
+
+    @property
+    def display_url(self) -> str:
+        """The URL without a password, for logs and messages."""
+        return self.write_engine.url.render_as_string(hide_password=True)
 
     # --- synchronous: the CLI, tests and migrations -----------------------------------------
 
     def write_sync(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        with self.write_engine.begin() as conn:
-            return fn(conn, *args, **kwargs)
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                with self.write_engine.begin() as conn:
+                    return fn(conn, *args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == _ATTEMPTS or not _retryable(exc):
+                    raise
+                log.info("retrying a write transaction after %s", exc.orig.__class__.__name__)
+                time.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
 
     def read_sync(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -109,5 +167,4 @@ class Database:
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
         self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
-            self.read_engine.dispose()
+        self.read_engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import text
 
 from app.server.db.schema import UtcDateTime, metadata
 
@@ -15,6 +16,8 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
         return "sa.DateTime(timezone=True)"
     return False
 
+
+MIGRATION_LOCK_KEY = 0x6379_4D49_4752_4154  # "cyMIGRAT"
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # only `alembic revision --autogenerate` during development gets here
@@ -30,4 +33,8 @@ context.configure(
     render_item=_render_item,
 )
 with context.begin_transaction():
+    if connection.dialect.name == "postgresql":
+        # Several instances may start at once against one database: one migrates, the others
+        # wait here and then find nothing to do. Released when the migration commits.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     context.run_migrations()

@@ -33,7 +33,10 @@ DEFAULT_OPACITY = OrgPolicy().watermark_opacity
 _FIELD = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[:!][^{}]*)?\}")
 _OPENERS = "([{（【「『<"
 _CLOSERS = ")]}）】」』>"
-_END_JUNK = " \t·•|/\\,;:-–—"
+_END_JUNK = " \t，、·•|/\\,;:-–—"
+_OPENING = re.compile(
+    r"(?:(?<![^\s(\[（【「『<])[^\W\d_][\w.\-]*(?: [\w.\-]+)*[:：]\s*)?[(\[（【「『<\s]*$"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,10 @@ def _tokens(template: str) -> list[str | tuple[str]]:
 
 
 def _split_opening(text: str) -> tuple[str, str]:
-    cut = len(text.rstrip(_OPENERS + " "))
+    """Split the text before a field into what stands between fields and what belongs to the
+    field: opening brackets and a label such as "ID: " (both vanish with an empty field)."""
+    match = _OPENING.search(text)
+    cut = match.start() if match else len(text)
     while cut < len(text) and text[cut] == " ":
         cut += 1
     return text[:cut], text[cut:]

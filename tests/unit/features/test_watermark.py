@@ -52,6 +52,10 @@ def test_the_default_template() -> None:
         ("[{employee_id}] {display_name}", ("employee_id",), "Li Wei"),
         ("{display_name} | {username} | {device_name}", ("username",), "Li Wei | LW-LAPTOP"),
         ("Confidential · {employee_id}", ("employee_id",), "Confidential"),
+        ("{display_name} · ID: {employee_id} · {date}", ("employee_id",), "Li Wei · 2026-01-05"),
+        ("{display_name} · ID: {employee_id} · {date}", (), "Li Wei · ID: E-1024 · 2026-01-05"),
+        ("Employee ID: {employee_id}", ("employee_id",), ""),
+        ("{display_name}，工号：{employee_id}", ("employee_id",), "Li Wei"),
     ],
 )
 def test_missing_fields_leave_no_dangling_separators(

@@ -1,0 +1,171 @@
+"""The sync service: one long-poll task that keeps the store equal to the server.
+
+First start (no stored cursor): snapshot → ``apply_snapshot``. Then long-poll from the stored
+cursor; each answer is applied by ``apply_events`` in one local transaction together with its
+cursor, so a crash at any point resumes from data and cursor that agree. ``cursor_expired`` (410)
+or a cursor the server does not know → a new snapshot (local history is kept). 401 → the device
+was revoked or the person deactivated: the loop stops and ``authorisation_did_end`` fires (the
+session wipes the local copy). Everything else that fails is retried with backoff.
+
+History older than what is stored is fetched on demand, one page per call, guided by the store's
+gap records (:meth:`SyncService.fetch_older`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from app.client.api import ApiClient, ConnectionProblem
+from app.client.apply import Applier
+from app.client.connection import (
+    Backoff,
+    ConnectionState,
+    Sleep,
+    connection_did_change_signal,
+    sleep_or_wake,
+)
+from app.client.store import Store
+from app.client.store_errors import UserFacingStoreError
+from app.core.clock import Clock, SystemClock
+from app.core.errors import (
+    ApiError,
+    BadRequest,
+    CursorExpired,
+    RateLimited,
+    Unauthorized,
+)
+from app.core.observer import Signal
+
+log = logging.getLogger(__name__)
+
+
+class SyncService:
+    """Owns the long-poll task; ``start()`` it once, ``aclose()`` it to stop (idempotent)."""
+
+    def __init__(
+        self,
+        *,
+        api: ApiClient,
+        store: Store,
+        applier: Applier | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._api = api
+        self._store = store
+        self._applier = applier or Applier(store)
+        self._clock = clock or SystemClock()
+        self._sleep = sleep
+        self._backoff = backoff or Backoff()
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._state = ConnectionState("offline")
+        self.connection_did_change = connection_did_change_signal()
+        """Emitted with a :class:`ConnectionState` whenever the state changes."""
+        self.authorisation_did_end: Signal[[ApiError]] = Signal("authorisation_did_end")
+        """Emitted once when the server answers 401: the device token is no longer valid."""
+        self.snapshots_applied = 0
+        """How many snapshots this service applied (first start, cursor expiry); for tests/UI."""
+
+    @property
+    def state(self) -> ConnectionState:
+        return self._state
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if self._task is not None:
+            raise RuntimeError("SyncService.start() called twice")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="courtyard-sync")
+
+    def reconnect_now(self) -> None:
+        """Skip the rest of the current backoff wait (e.g. the OS reports the network is back)."""
+        self._wake.set()
+
+    async def aclose(self) -> None:
+        task, current = self._task, asyncio.current_task()
+        if task is None or task is current:
+            return
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            if current is not None and current.cancelling():
+                raise
+        except Exception:  # already logged by _run; closing must not fail because of it
+            pass
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def _set_state(self, state: ConnectionState) -> None:
+        if state != self._state:
+            self._state = state
+            self.connection_did_change.emit(state)
+
+    async def _run(self) -> None:
+        self._set_state(ConnectionState("connecting"))
+        need_snapshot = await self._store.cursor() is None
+        cursor: str | None = None
+        while True:
+            try:
+                if need_snapshot:
+                    snapshot = await self._api.snapshot()
+                    await self._applier.apply_snapshot(snapshot)
+                    self.snapshots_applied += 1
+                    need_snapshot = False
+                    self._went_online()
+                cursor = await self._store.cursor()
+                batch = await self._api.events(cursor)
+                self._went_online()
+                if batch.events or batch.cursor != cursor:
+                    await self._applier.apply_events(batch)
+            except Unauthorized as exc:
+                log.warning("the server ended this device's authorisation (%s)", exc.code)
+                self._set_state(ConnectionState("offline", reason="signed_out"))
+                self.authorisation_did_end.emit(exc)
+                return
+            except CursorExpired:
+                log.info("cursor expired; fetching a new snapshot")
+                need_snapshot = True
+            except BadRequest as exc:
+                if exc.code != "cursor_invalid":
+                    await self._retry_later(exc)
+                need_snapshot = True  # a cursor this server never issued: start from its state
+            except (ConnectionProblem, ApiError, UserFacingStoreError) as exc:
+                await self._retry_later(exc)
+
+    def _went_online(self) -> None:
+        self._backoff.reset()
+        self._set_state(ConnectionState("online"))
+
+    async def _retry_later(self, exc: Exception) -> None:
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        delay = self._backoff.next_delay(retry_after)
+        reason = exc.code if isinstance(exc, ApiError) else type(exc).__name__
+        log.info("sync failed (%s); retrying in %.1f s", reason, delay)
+        when = self._clock.now() + dt.timedelta(seconds=delay)
+        self._set_state(ConnectionState("offline", next_retry_at=when, reason=reason))
+        await sleep_or_wake(self._sleep, delay, self._wake)
+        self._set_state(ConnectionState("connecting"))
+
+    # --- history ----------------------------------------------------------------------------
+
+    async def fetch_older(self, conversation_id: int, *, limit: int = 50) -> bool:
+        """Fill the newest known gap of a conversation's history with one page from the server.
+
+        Returns True while older history may still be missing locally (call again to go on).
+        Raises the API's named errors and :class:`ConnectionProblem` to the caller (the GUI's
+        "load more" shows them); nothing is retried here.
+        """
+        gaps = await self._store.gaps(conversation_id)
+        if not gaps:
+            return False
+        gap = gaps[0]
+        page = await self._api.history(conversation_id, before=gap.before_id, limit=limit)
+        await self._applier.apply_history_page(conversation_id, gap.before_id, page)
+        return bool(await self._store.gaps(conversation_id))

@@ -10,15 +10,41 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-Id = Annotated[int, Field(ge=1, le=2**62)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Username = Annotated[
+# The largest id a client may send: 2**53 - 1 is exact in a double, so JSON tools that compare
+# numbers as floats (JavaScript, JSON Schema validators) agree with the server on the bound.
+MAX_ID = 2**53 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Input flags are JSON booleans only: 0/1 or "yes" are schema violations, not true/false.
+Flag = Annotated[bool, Strict()]
+
+# Patterns spell out their classes: ``\w`` and ``\s`` mean different things in pydantic's
+# (Unicode) and JSON Schema's (ECMA-262) regex dialects, and both sides must agree.
+_BLANKS = (
+    "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+NON_BLANK = r"[^\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+
+
+def strip_blanks(value: str) -> str:
+    """Strip exactly the characters :data:`NON_BLANK` calls blank."""
+    return value.strip(_BLANKS)
+
+
+Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w.\-]+$"),
+    StringConstraints(min_length=1, max_length=200, pattern=NON_BLANK),
+    AfterValidator(strip_blanks),
 ]
-ClientMsgId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\w\-]+$")]
+Username = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+]
+ClientMsgId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
+]
+Body = Annotated[str, StringConstraints(min_length=1, pattern=NON_BLANK)]
 ConversationKind = Literal["channel", "group", "dm"]
 
 
@@ -60,9 +86,23 @@ class LoginResponse(Model):
 
 
 class ConversationCreate(Model):
+    """A channel needs a name; a group's is optional; a dm has none."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "channel"}}},
+            "then": {
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "pattern": NON_BLANK}},
+            },
+        }
+    )
+
     kind: ConversationKind
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    private: bool = False
+    name: Annotated[str, StringConstraints(max_length=200), AfterValidator(strip_blanks)] | None = (
+        None
+    )
+    private: Flag = False
     members: Annotated[list[Id], Field(max_length=10_000)] = []
 
 
@@ -81,7 +121,9 @@ class MembersChange(Model):
 
 
 class TopicLink(Model):
-    url: Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^https?://\S+$")]
+    url: Annotated[
+        str, StringConstraints(min_length=1, max_length=2048, pattern=r"^https?://[!-~]+$")
+    ]
     label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
@@ -94,9 +136,9 @@ class TopicPatch(Model):
     """Rename, close, reopen or (un)link a topic; omitted fields stay as they are."""
 
     title: Name | None = None
-    closed: bool | None = None
+    closed: Flag | None = None
     link: TopicLink | None = None
-    clear_link: bool = False
+    clear_link: Flag = False
 
 
 class Topic(Model):
@@ -116,14 +158,14 @@ class Topic(Model):
 
 class MessageCreate(Model):
     client_msg_id: ClientMsgId
-    body: Annotated[str, StringConstraints(min_length=1)]
+    body: Body
     topic_id: Id | None = None
     reply_to: Id | None = None
-    urgent: bool = False
+    urgent: Flag = False
 
 
 class MessageEdit(Model):
-    body: Annotated[str, StringConstraints(min_length=1)]
+    body: Body
 
 
 class Reaction(Model):

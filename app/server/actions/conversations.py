@@ -47,7 +47,7 @@ def create(tx: Tx, caller: Caller, req: wire.ConversationCreate) -> tuple[wire.C
     wanted = set(req.members) | {caller.user_id}
     _require_active_users(tx, wanted)
     dm_key = None
-    name = (req.name or "").strip()
+    name = wire.strip_blanks(req.name or "")
     private = req.private
     if req.kind == "dm":
         if len(wanted) > 2:

@@ -36,7 +36,7 @@ def _mentions(conn: Connection, conversation_id: int, body: str) -> tuple[list[i
 
 
 def _check_body(body: str, policy: wire.OrgPolicy) -> None:
-    if not body.strip():
+    if not wire.strip_blanks(body):
         raise Unprocessable("A message needs some text.", code="validation_error")
     size = len(body.encode("utf-8"))
     if size > policy.max_body_bytes:

@@ -7,24 +7,27 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.core import wire
 from app.server.auth import token_hash
 from app.server.service import Service
 
 _bearer = HTTPBearer(auto_error=False, description="A device token from /api/v1/auth/login")
 
 
-def _token_hash(
+# Both dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a
+# worker thread, two thread hops per request for a hash and an attribute read.
+async def _token_hash(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str | None:
     # The raw token goes no further than this line: everything downstream sees its hash.
     return token_hash(credentials.credentials) if credentials else None
 
 
-def _service(request: Request) -> Service:
+async def _service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
 
 TokenHash = Annotated[str | None, Depends(_token_hash)]
 Svc = Annotated[Service, Depends(_service)]
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=wire.MAX_ID)]

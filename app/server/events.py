@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, literal, select, union_all
+from sqlalchemy import Connection, and_, exists, func, insert, literal, or_, select, union_all
 
 from app.core.errors import BadRequest, CursorExpired
-from app.server.db.schema import events, members, meta
+from app.server.db.schema import events, members, messages, meta
 
 BATCH_LIMIT = 500
 # The advisory lock key that serialises event inserts on PostgreSQL ("cyEVENTS" as an int64).
@@ -154,7 +154,18 @@ def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH
         )
         .where(events.c.seq > after, events.c.seq >= members.c.joined_seq)
     )
-    by_user = select(*cols).where(events.c.aud_user_id == user_id, events.c.seq > after)
+    # A personal event about a message (an urge) is shown only while the user is still a member
+    # of the message's conversation: a removed member never hears of it again.
+    still_member = exists().where(
+        messages.c.id == events.c.message_id,
+        members.c.conversation_id == messages.c.conversation_id,
+        members.c.user_id == user_id,
+    )
+    by_user = select(*cols).where(
+        events.c.aud_user_id == user_id,
+        events.c.seq > after,
+        or_(events.c.message_id.is_(None), still_member),
+    )
     by_org = select(*cols).where(events.c.aud_org == literal(True), events.c.seq > after)
     merged = union_all(by_conversation, by_user, by_org).subquery()
     rows = conn.execute(select(merged).order_by(merged.c.seq).limit(limit + 1)).mappings().all()

@@ -209,6 +209,8 @@ def delete_message(tx: Tx, caller: Caller, message_id: int) -> wire.Message:
     for seq, payload in tx.conn.execute(
         select(events.c.seq, events.c.payload).where(events.c.message_id == message_id)
     ).all():
+        if "message" not in payload:  # an urge names the message; it carries no copy of it
+            continue
         tx.conn.execute(
             update(events)
             .where(events.c.seq == seq)

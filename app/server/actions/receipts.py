@@ -132,6 +132,7 @@ def urge(tx: Tx, caller: Caller, message_id: int) -> wire.UrgeResult:
                 "user_id": user_id,
             },
             Audience(user_id=user_id),
+            message_id=message_id,
         )
     return wire.UrgeResult(message_id=message_id, urged=targets)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from app.client.api import ApiClient, ConnectionProblem
+from app.client.api import DEFAULT_POLL_HOLD, ApiClient, ConnectionProblem
 from app.client.apply import Applier
 from app.client.changes import Changes
 from app.client.connection import Backoff, ConnectionState, Sleep
@@ -97,6 +97,7 @@ class Session:
         data_dir: Path | None = None,
         passphrase: str | None = None,
         allow_insecure_http: bool = False,
+        poll_hold: float = DEFAULT_POLL_HOLD,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -106,7 +107,12 @@ class Session:
         the keyring. Raises the API's named errors (``Unauthorized`` with code
         ``invalid_credentials``, ``RateLimited``), ``ConnectionProblem``, ``InsecureServerUrl``
         and the store's user-facing errors; on a store error the new token is revoked again."""
-        api = ApiClient(server_url, allow_insecure_http=allow_insecure_http, transport=transport)
+        api = ApiClient(
+            server_url,
+            allow_insecure_http=allow_insecure_http,
+            poll_hold=poll_hold,
+            transport=transport,
+        )
         try:
             answer = await api.login(username, password, device_name)
             account = Account(server_url, answer.user.username)
@@ -145,6 +151,7 @@ class Session:
         data_dir: Path | None = None,
         passphrase: str | None = None,
         allow_insecure_http: bool = False,
+        poll_hold: float = DEFAULT_POLL_HOLD,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -163,6 +170,7 @@ class Session:
                 account.server_url,
                 token=token,
                 allow_insecure_http=allow_insecure_http,
+                poll_hold=poll_hold,
                 transport=transport,
             )
         except BaseException:

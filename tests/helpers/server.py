@@ -7,6 +7,7 @@ process starts, so tests need not pay for a CLI process per user.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -22,14 +23,23 @@ import httpx
 LISTENING = re.compile(r"courtyard-server listening on (http://\S+)")
 
 
-def seed(data_dir: Path, usernames: Iterable[str], password: str = "pw") -> dict[str, int]:
-    """Create the database (migrated) and the given users; returns username → id."""
+def seed(
+    data_dir: Path,
+    usernames: Iterable[str],
+    password: str = "pw",
+    *,
+    database_url: str | None = None,
+) -> dict[str, int]:
+    """Create the database (migrated) and the given users; returns username → id.
+
+    ``database_url`` seeds another database (PostgreSQL) instead of SQLite in ``data_dir``.
+    """
     from app.server import auth
     from app.server.actions import accounts, org
     from app.server.config import ServerConfig
     from app.server.service import Service
 
-    config = ServerConfig(data_dir, f"sqlite:///{data_dir / 'courtyard.db'}")
+    config = ServerConfig(data_dir, database_url or f"sqlite:///{data_dir / 'courtyard.db'}")
     service = Service(config.open_database())
     try:
         service.run_sync(org.initialise)
@@ -50,12 +60,16 @@ def seed(data_dir: Path, usernames: Iterable[str], password: str = "pw") -> dict
 class ServerProcess:
     data_dir: Path
     extra_args: list[str] = field(default_factory=list)
+    # Extra environment (COURTYARD_DATABASE_URL, COURTYARD_REDIS_URL, ...) over the test's own.
+    env: dict[str, str] = field(default_factory=dict)
+    # Where the server's stderr (its log) goes; discarded when None.
+    log_path: Path | None = None
     proc: subprocess.Popen[str] | None = None
     url: str = ""
     port: int = 0
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         cmd = [
             sys.executable,
             "-m",
@@ -67,9 +81,16 @@ class ServerProcess:
             str(self.port),
             *self.extra_args,
         ]
-        self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-        )
+        with contextlib.ExitStack() as stack:
+            # The child keeps its own copy of the descriptor; ours closes after the spawn.
+            stderr = stack.enter_context(open(self.log_path, "a")) if self.log_path else None
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=stderr or subprocess.DEVNULL,
+                text=True,
+                env=env,
+            )
         deadline = time.monotonic() + timeout
         assert self.proc.stdout is not None
         while time.monotonic() < deadline:
@@ -88,6 +109,8 @@ class ServerProcess:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()  # start() may run again on the same object
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -24,7 +24,9 @@ router = APIRouter(prefix="/api/v1", tags=["sync"])
 async def get_events(
     service: Svc,
     token: TokenHash,
-    after: Annotated[str | None, Query(max_length=64, pattern=r"^[0-9a-f]+\.[0-9]{1,18}$")] = None,
+    after: Annotated[
+        str | None, Query(max_length=64, pattern=r"^([0-9a-f]+\.[0-9]{1,18})?$")
+    ] = None,
     wait: Annotated[float, Query(ge=0, le=60)] = 25,
     limit: Annotated[int, Query(ge=1, le=BATCH_LIMIT)] = BATCH_LIMIT,
 ) -> Response:

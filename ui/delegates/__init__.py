@@ -1,0 +1,1 @@
+"""Custom item delegates: how conversations, topics and messages are painted."""

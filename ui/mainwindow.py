@@ -1,0 +1,328 @@
+"""The main window: conversations on the left, topics in the middle, messages on the right."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.client.changes import Changes
+from app.client.outbox import Outbox
+from app.client.rows import ConversationRow
+from app.client.store import Store
+from app.core.wire import Topic
+from ui.bridge import Bridge
+from ui.delegates.message import MessageDelegate
+from ui.delegates.sidebar import ConversationDelegate, TopicDelegate
+from ui.models.conversations import ConversationListModel
+from ui.models.messages import MessageListModel
+from ui.models.topics import TopicListModel
+from ui.people import People
+from ui.tasks import TaskGroup
+from ui.widgets.composer import Composer
+from ui.widgets.header import ConversationHeader
+from ui.widgets.message_view import MessageView
+
+
+def _list(name: str, parent: QWidget) -> QListView:
+    view = QListView(parent)
+    view.setObjectName(name)
+    view.setFrameShape(QFrame.Shape.NoFrame)
+    view.setMouseTracking(True)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    return view
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        *,
+        store: Store,
+        outbox: Outbox,
+        bridge: Bridge,
+        people: People,
+        org_name: str = "Courtyard",
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Courtyard")
+        self.store = store
+        self.outbox = outbox
+        self.bridge = bridge
+        self.people = people
+        self._tasks = TaskGroup("mainwindow")
+        self.conversations = ConversationListModel(store, people, self)
+        self.topics = TopicListModel(store, self)
+        self.messages = MessageListModel(store, people, self)
+        self._current: ConversationRow | None = None
+        self._topic: Topic | None = None
+        self._build(org_name)
+        self._connect_signals()
+        self.resize(1280, 800)
+
+    # --- construction -----------------------------------------------------------------------
+
+    def _build(self, org_name: str) -> None:
+        sidebar = QFrame(self)
+        sidebar.setObjectName("sidebar")
+        self.org_label = QLabel(org_name, sidebar)
+        self.org_label.setObjectName("orgLabel")
+        self.me_label = QLabel(sidebar)
+        self.me_label.setObjectName("meLabel")
+        self.connection_label = QLabel("● Offline", sidebar)
+        self.connection_label.setObjectName("connectionLabel")
+        self.connection_label.setProperty("state", "offline")
+        self.conversation_view = _list("conversationList", sidebar)
+        self.conversation_view.setModel(self.conversations)
+        self.conversation_view.setItemDelegate(
+            ConversationDelegate(self.people, self.conversation_view)
+        )
+        top = QVBoxLayout()
+        top.setContentsMargins(18, 16, 18, 8)
+        top.setSpacing(2)
+        top.addWidget(self.org_label)
+        status = QHBoxLayout()
+        status.addWidget(self.me_label, 1)
+        status.addWidget(self.connection_label)
+        top.addLayout(status)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addLayout(top)
+        side.addWidget(self.conversation_view, 1)
+
+        topic_pane = QFrame(self)
+        topic_pane.setObjectName("topicPane")
+        self.topic_pane_title = QLabel("Topics", topic_pane)
+        self.topic_pane_title.setObjectName("paneTitle")
+        self.topic_view = _list("topicList", topic_pane)
+        self.topic_view.setModel(self.topics)
+        self.topic_view.setItemDelegate(TopicDelegate(self.topic_view))
+        tl = QVBoxLayout(topic_pane)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(0)
+        tl.addWidget(self.topic_pane_title)
+        tl.addWidget(self.topic_view, 1)
+
+        message_pane = QFrame(self)
+        message_pane.setObjectName("messagePane")
+        self.header = ConversationHeader(message_pane)
+        self.message_view = MessageView(message_pane)
+        self.message_delegate = MessageDelegate(self.people, self.message_view)
+        self.message_view.setItemDelegate(self.message_delegate)
+        self.message_view.setModel(self.messages)
+        self.composer = Composer(message_pane)
+        ml = QVBoxLayout(message_pane)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.setSpacing(0)
+        ml.addWidget(self.header)
+        ml.addWidget(self.message_view, 1)
+        composer_box = QVBoxLayout()
+        composer_box.setContentsMargins(16, 8, 16, 16)
+        composer_box.addWidget(self.composer)
+        ml.addLayout(composer_box)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setHandleWidth(1)
+        for pane in (sidebar, topic_pane, message_pane):
+            self.splitter.addWidget(pane)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([260, 250, 770])
+        self.splitter.setCollapsible(2, False)
+        self.setCentralWidget(self.splitter)
+        self.composer.switch_to(None, "Choose a conversation")
+        self.header.show_place("Welcome", "Choose a conversation on the left.", topic_closed=None)
+
+    def _connect_signals(self) -> None:
+        self.bridge.store_did_change.connect(self.on_store_did_change)
+        self.bridge.connection_did_change.connect(self.on_connection_did_change)
+        self.people.people_did_change.connect(self.on_people_did_change)
+        self.conversation_view.selectionModel().selectionChanged.connect(
+            self.on_conversation_view_selection_changed
+        )
+        self.topic_view.selectionModel().selectionChanged.connect(
+            self.on_topic_view_selection_changed
+        )
+        self.messages.window_did_load.connect(self.on_messages_window_did_load)
+        self.composer.message_submitted.connect(self.on_composer_message_submitted)
+        self.message_delegate.retry_requested.connect(self.on_message_delegate_retry_requested)
+        self.header.topic_close_toggled.connect(self.on_header_topic_close_toggled)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.on_escape_activated)
+
+    # --- loading ----------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Read everything the window shows from the store (first show, or after a snapshot)."""
+        users = await self.store.users()
+        self.people.update(users, await self.store.my_id())
+        await self.conversations.reload()
+        if self._current is None:
+            self.select_first_conversation()
+
+    def select_first_conversation(self) -> None:
+        for row in range(self.conversations.rowCount()):
+            if self.conversations.conversation(row) is not None:
+                self.conversation_view.setCurrentIndex(self.conversations.index(row, 0))
+                return
+
+    def select_conversation(self, conversation_id: int) -> bool:
+        row = self.conversations.row_of(conversation_id)
+        if row >= 0:
+            self.conversation_view.setCurrentIndex(self.conversations.index(row, 0))
+        return row >= 0
+
+    def select_topic(self, topic_id: int | None) -> bool:
+        row = self.topics.row_of(topic_id)
+        if row >= 0:
+            self.topic_view.setCurrentIndex(self.topics.index(row, 0))
+        return row >= 0
+
+    # --- slots ------------------------------------------------------------------------------
+
+    def on_store_did_change(self, changes: Changes) -> None:
+        if changes.users or changes.snapshot:
+            self._tasks.spawn(self._reload_people())
+        self.conversations.on_store_changed(changes)
+        self.topics.on_store_changed(changes)
+        self.messages.on_store_changed(changes)
+
+    async def _reload_people(self) -> None:
+        self.people.update(await self.store.users(), await self.store.my_id())
+
+    def on_people_did_change(self) -> None:
+        me = self.people.me_id
+        self.me_label.setText(self.people.name(me) if me is not None else "")
+        self.message_delegate.clear_cache()
+
+    def on_connection_did_change(self, state: str) -> None:
+        labels = {"online": "● Online", "connecting": "● Connecting…", "offline": "● Offline"}
+        self.connection_label.setText(labels.get(state, "● " + state.capitalize()))
+        self.connection_label.setProperty("state", state)
+        self.connection_label.style().unpolish(self.connection_label)
+        self.connection_label.style().polish(self.connection_label)
+
+    def on_conversation_view_selection_changed(
+        self, selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
+        rows = [i.row() for i in selected.indexes()]
+        conv = self.conversations.conversation(rows[0]) if rows else None
+        if conv is None or (self._current is not None and conv.id == self._current.id):
+            return
+        self._current, self._topic = conv, None
+        title = self.conversations.title(conv)
+        self.topic_pane_title.setText(("# " if conv.kind == "channel" else "") + title)
+        self._update_header()
+        self._update_composer()
+        self._tasks.spawn(self._open_conversation(conv.id))
+
+    async def _open_conversation(self, conversation_id: int) -> None:
+        await self.topics.show(conversation_id)
+        if (
+            self._current is not None
+            and self._current.id == conversation_id
+            and self._topic is None
+        ):
+            self.topic_view.setCurrentIndex(self.topics.index(self.topics.row_of(None), 0))
+        await self.messages.show(conversation_id, None)
+
+    def on_topic_view_selection_changed(
+        self, selected: QItemSelection, _deselected: QItemSelection
+    ) -> None:
+        rows = [i.row() for i in selected.indexes()]
+        if not rows or self._current is None:
+            return
+        topic = self.topics.topic(rows[0])
+        if (topic and self._topic and topic.id == self._topic.id) or (
+            topic is None
+            and self._topic is None
+            and self.messages.conversation_id == self._current.id
+        ):
+            return
+        self._topic = topic
+        self._update_header()
+        self._update_composer()
+        self._tasks.spawn(self.messages.show(self._current.id, topic.id if topic else None))
+
+    def on_messages_window_did_load(self) -> None:
+        self.message_view.scroll_to_newest()
+
+    def on_composer_message_submitted(self, text: str) -> None:
+        if self._current is None:
+            return
+        topic_id = self._topic.id if self._topic is not None else None
+        self.message_view.scroll_to_newest()
+        self._tasks.spawn(self.outbox.send(self._current.id, text, topic_id=topic_id))
+
+    def on_message_delegate_retry_requested(self, key: str) -> None:
+        _sender, _, cmid = key.partition(":")
+        self._tasks.spawn(self.outbox.resend(cmid))
+
+    def on_header_topic_close_toggled(self) -> None:
+        """Closing and reopening needs the session's topic API (PATCH /topics/{id}); not wired yet."""
+
+    def on_escape_activated(self) -> None:
+        self.composer.edit.setFocus()
+
+    # --- presentation -----------------------------------------------------------------------
+
+    def _update_header(self) -> None:
+        conv = self._current
+        if conv is None:
+            return
+        title = self.conversations.title(conv)
+        if conv.kind == "channel":
+            title = "# " + title
+        if self._topic is not None:
+            t = self._topic
+            parts = [f"in {html.escape(title)}"]
+            if t.link is not None:
+                label = html.escape(t.link.label or t.link.url)
+                parts.append(f'<a href="{html.escape(t.link.url, quote=True)}">{label}</a>')
+            if t.closed:
+                parts.append("closed")
+            self.header.show_place(t.title, " · ".join(parts), topic_closed=t.closed)
+            return
+        if conv.kind == "dm":
+            peer = next((m for m in conv.member_ids if m != self.people.me_id), self.people.me_id)
+            user = self.people.get(peer) if peer is not None else None
+            sub = " · ".join(p for p in (user.title, user.department) if p) if user else ""
+        else:
+            names = ", ".join(self.people.first_name(m) for m in conv.member_ids[:6])
+            more = len(conv.member_ids) - 6
+            sub = f"{len(conv.member_ids)} members · {names}" + (
+                f" and {more} more" if more > 0 else ""
+            )
+        self.header.show_place(title, html.escape(sub), topic_closed=None)
+
+    def _update_composer(self) -> None:
+        conv = self._current
+        if conv is None:
+            self.composer.switch_to(None, "Choose a conversation")
+            return
+        title = self.conversations.title(conv)
+        where = ("#" if conv.kind == "channel" else "") + title
+        if self._topic is not None:
+            where += f" › {self._topic.title}"
+        self.composer.switch_to(
+            (conv.id, self._topic.id if self._topic else None), f"Message {where}"
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._tasks.cancel_all()
+        self.bridge.detach()
+        super().closeEvent(event)

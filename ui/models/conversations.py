@@ -1,0 +1,165 @@
+"""The conversation list: channels, groups and direct messages, each under a section header."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from app.client.changes import Changes
+from app.client.rows import ConversationRow
+from app.client.store import Store
+from ui.models.diff import replace_rows
+from ui.people import People
+from ui.tasks import TaskGroup
+
+SECTIONS = (("channel", "Channels"), ("group", "Groups"), ("dm", "Direct messages"))
+
+
+class Roles(enum.IntEnum):
+    Id = Qt.ItemDataRole.UserRole + 1
+    Kind = enum.auto()
+    IsHeader = enum.auto()
+    Unread = enum.auto()
+    Mentioned = enum.auto()
+    Private = enum.auto()
+    PeerId = enum.auto()
+    """In a direct message, the other person's user id (for the avatar)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    kind: str
+    title: str
+
+
+Item = Header | ConversationRow
+
+
+def _key(item: Item) -> tuple[str, object]:
+    return ("h", item.kind) if isinstance(item, Header) else ("c", item.id)
+
+
+class ConversationListModel(QAbstractListModel):
+    """Rows come from ``Store.conversations()``; only a change to conversations reloads them."""
+
+    def __init__(self, store: Store, people: People, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._people = people
+        self._items: list[Item] = []
+        self._tasks = TaskGroup("conversations.reload")
+        people.people_did_change.connect(self.on_people_changed)
+
+    # --- loading ----------------------------------------------------------------------------
+
+    async def reload(self) -> None:
+        rows = [r for r in await self._store.conversations() if not r.left]
+        replace_rows(self, self._items, self._arrange(rows), _key)
+
+    def _arrange(self, rows: list[ConversationRow]) -> list[Item]:
+        items: list[Item] = []
+        for kind, title in SECTIONS:
+            members = [r for r in rows if r.kind == kind]
+            if kind != "dm":  # channels and groups alphabetically; DMs by recent activity
+                members.sort(key=lambda r: self._title(r).casefold())
+            if members:
+                items.append(Header(kind, title))
+                items.extend(members)
+        return items
+
+    def on_store_changed(self, changes: Changes) -> None:
+        if (
+            changes.snapshot
+            or changes.conversations
+            or changes.receipts
+            or changes.messages_created
+        ):
+            self._tasks.spawn(self.reload())
+
+    def on_people_changed(self) -> None:
+        if self._items:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._items) - 1, 0))
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def row_of(self, conversation_id: int) -> int:
+        for i, item in enumerate(self._items):
+            if isinstance(item, ConversationRow) and item.id == conversation_id:
+                return i
+        return -1
+
+    def conversation(self, row: int) -> ConversationRow | None:
+        item = self._items[row] if 0 <= row < len(self._items) else None
+        return item if isinstance(item, ConversationRow) else None
+
+    def total_unread(self) -> int:
+        return sum(i.unread for i in self._items if isinstance(i, ConversationRow))
+
+    def _peer(self, row: ConversationRow) -> int | None:
+        if row.kind != "dm":
+            return None
+        others = [m for m in row.member_ids if m != self._people.me_id]
+        return others[0] if others else self._people.me_id
+
+    def _title(self, row: ConversationRow) -> str:
+        peer = self._peer(row)
+        if peer is not None:
+            return self._people.name(peer)
+        if row.kind == "group" and not row.name:
+            return ", ".join(self._people.first_name(m) for m in row.member_ids)
+        return row.name
+
+    def title(self, row: ConversationRow) -> str:
+        return self._title(row)
+
+    # --- QAbstractListModel -----------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if isinstance(self._items[index.row()], Header):
+            return Qt.ItemFlag.ItemIsEnabled
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if isinstance(item, Header):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return item.title
+            if role == Roles.IsHeader:
+                return True
+            if role == Roles.Kind:
+                return item.kind
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._title(item)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{self._title(item)} · {len(item.member_ids)} members"
+        return {
+            Roles.Id: item.id,
+            Roles.Kind: item.kind,
+            Roles.IsHeader: False,
+            Roles.Unread: item.unread,
+            Roles.Mentioned: item.mentioned,
+            Roles.Private: item.private,
+            Roles.PeerId: self._peer(item),
+        }.get(role)  # type: ignore[call-overload]
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({int(r): r.name.encode() for r in Roles})
+        return names

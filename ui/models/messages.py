@@ -1,0 +1,359 @@
+"""The message view's model: a window of one conversation (or topic) from the local store.
+
+Only a window is held: the newest page when a conversation opens, plus the older pages the user
+scrolled to (``fetchMore``). Sync changes re-read the newest end of the window and are signalled
+row by row, so scrolling, selection and the delegate's cached sizes survive a busy channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Hashable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from app.client import queries
+from app.client.changes import Changes
+from app.client.rows import StoredMessage
+from app.client.store import Store
+from ui.models.diff import replace_rows
+from ui.people import People
+from ui.tasks import TaskGroup
+
+PAGE = 50
+GROUP_GAP = dt.timedelta(minutes=5)
+"""Consecutive messages of one sender closer than this share one header."""
+
+
+class Roles(enum.IntEnum):
+    Id = Qt.ItemDataRole.UserRole + 1
+    Key = enum.auto()
+    SenderId = enum.auto()
+    SenderName = enum.auto()
+    Created = enum.auto()
+    ShowHeader = enum.auto()
+    DayLabel = enum.auto()
+    """Text of the day separator above this message, or None."""
+    TopicTitle = enum.auto()
+    """Set when the topic changes from the message above (conversation-wide view only)."""
+    ReplyQuote = enum.auto()
+    Edited = enum.auto()
+    Deleted = enum.auto()
+    Reactions = enum.auto()
+    """A list of (emoji, count, mine) tuples."""
+    Pinned = enum.auto()
+    Urgent = enum.auto()
+    MentionsMe = enum.auto()
+    State = enum.auto()
+    """"sent", "pending" or "failed"."""
+    Error = enum.auto()
+    Mine = enum.auto()
+    UnreadBy = enum.auto()
+    """For my messages in a group or channel: how many members have not read it yet."""
+    LayoutKey = enum.auto()
+    """Everything that changes a row's height; the delegate caches size hints by it."""
+
+
+def message_key(m: StoredMessage) -> Hashable:
+    return (m.sender_id, m.client_msg_id)
+
+
+def day_label(day: dt.date, today: dt.date) -> str:
+    if day == today:
+        return "Today"
+    if day == today - dt.timedelta(days=1):
+        return "Yesterday"
+    if today - day < dt.timedelta(days=7):
+        return day.strftime("%A")
+    return day.strftime("%A, %d %B %Y")
+
+
+class MessageListModel(QAbstractListModel):
+    window_did_load = Signal()
+    """The newest page of a newly shown conversation is in (the view scrolls to the bottom)."""
+
+    def __init__(
+        self, store: Store, people: People, parent: QObject | None = None, *, page: int = PAGE
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._people = people
+        self._page = page
+        self._rows: list[StoredMessage] = []
+        self._unread_by: dict[int, int] = {}
+        self._topic_titles: dict[int, str] = {}
+        self._has_older = False
+        self._fetching = False
+        self.conversation_id: int | None = None
+        self.topic_id: int | None = None
+        self._tasks = TaskGroup("messages")
+
+    # --- what is shown ----------------------------------------------------------------------
+
+    async def show(self, conversation_id: int | None, topic_id: int | None = None) -> None:
+        self.conversation_id, self.topic_id = conversation_id, topic_id
+        self._tasks.cancel_all()
+        self.beginResetModel()
+        self._rows, self._unread_by, self._has_older = [], {}, False
+        self.endResetModel()
+        if conversation_id is None:
+            return
+        await self._load_topic_titles()
+        rows = await self._read(before=None, limit=self._page)
+        if (conversation_id, topic_id) != (self.conversation_id, self.topic_id):
+            return
+        self._has_older = sum(1 for r in rows if r.id is not None) >= self._page
+        # A refresh may have filled the window meanwhile: merge instead of inserting blindly.
+        replace_rows(self, self._rows, rows, message_key)
+        await self._load_receipts()
+        self.window_did_load.emit()
+
+    async def _read(self, *, before: int | None, limit: int) -> list[StoredMessage]:
+        cid = self.conversation_id
+        assert cid is not None
+        if self.topic_id is None:
+            return await self._store.messages(cid, before=before, limit=limit)
+        return await self._store.call(
+            queries.topic_message_window, cid, self.topic_id, before=before, limit=limit
+        )
+
+    async def _load_topic_titles(self) -> None:
+        if self.conversation_id is None:
+            return
+        topics = await self._store.topics(self.conversation_id)
+        self._topic_titles = {t.id: t.title for t in topics}
+
+    async def _load_receipts(self) -> None:
+        cid = self.conversation_id
+        ids = [m.id for m in self._rows if m.id is not None and m.sender_id == self._people.me_id]
+        if cid is None or not ids:
+            return
+        counts = await self._store.receipt_counts(cid, ids)
+        if cid != self.conversation_id:
+            return
+        changed = {
+            k
+            for k in counts.keys() | self._unread_by.keys()
+            if counts.get(k) != self._unread_by.get(k)
+        }
+        self._unread_by = counts
+        for i, m in enumerate(self._rows):
+            if m.id in changed:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, 0))
+
+    async def refresh(self) -> None:
+        """Re-read the newest end of the window (new, edited, sent or failed messages)."""
+        cid, tid = self.conversation_id, self.topic_id
+        if cid is None:
+            return
+        held = [m.id for m in self._rows if m.id is not None]
+        rows = await self._read(before=None, limit=max(self._page, len(held) + self._page))
+        if (cid, tid) != (self.conversation_id, self.topic_id):
+            return
+        if held and self._has_older:  # keep the window's older edge where the user left it
+            rows = [r for r in rows if r.id is None or r.id >= held[0]]
+        old_len = len(self._rows)
+        replace_rows(self, self._rows, rows, message_key)
+        if old_len and len(self._rows) > old_len:  # grouping of the old last row may change
+            idx = self.index(old_len - 1, 0)
+            self.dataChanged.emit(idx, idx)
+        await self._load_receipts()
+
+    def on_store_changed(self, changes: Changes) -> None:
+        if self.conversation_id is None:
+            return
+        if changes.topics or changes.snapshot:
+            self._tasks.spawn(self._load_topic_titles())
+        if (
+            changes.snapshot
+            or changes.messages_created
+            or changes.messages_updated
+            or changes.outbox
+            or self.conversation_id in changes.conversations
+        ):
+            self._tasks.spawn(self.refresh())
+        elif self.conversation_id in changes.receipts:
+            self._tasks.spawn(self._load_receipts())
+
+    # --- older pages ------------------------------------------------------------------------
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and self._has_older and not self._fetching
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if self.canFetchMore(parent):
+            self._fetching = True
+            self._tasks.spawn(self._fetch_older())
+
+    async def _fetch_older(self) -> None:
+        cid, tid = self.conversation_id, self.topic_id
+        try:
+            oldest = next((m.id for m in self._rows if m.id is not None), None)
+            if oldest is None:
+                self._has_older = False
+                return
+            rows = await self._read(before=oldest, limit=self._page)
+            if (cid, tid) != (self.conversation_id, self.topic_id):
+                return
+            self._has_older = len(rows) >= self._page
+            if rows:
+                self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+                self._rows[0:0] = rows
+                self.endInsertRows()
+                idx = self.index(len(rows), 0)  # the old first row may lose its header
+                self.dataChanged.emit(idx, idx)
+        finally:
+            self._fetching = False
+
+    @property
+    def loading(self) -> bool:
+        return self._tasks.busy
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def message(self, row: int) -> StoredMessage | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of_id(self, message_id: int) -> int:
+        for i in range(len(self._rows) - 1, -1, -1):
+            if self._rows[i].id == message_id:
+                return i
+        return -1
+
+    def newest_id(self) -> int | None:
+        return next((m.id for m in reversed(self._rows) if m.id is not None), None)
+
+    # --- presentation -----------------------------------------------------------------------
+
+    def _day_label(self, row: int) -> str | None:
+        m = self._rows[row]
+        day = m.created_at.astimezone().date()
+        if row > 0 and self._rows[row - 1].created_at.astimezone().date() == day:
+            return None
+        return day_label(day, dt.datetime.now().astimezone().date())
+
+    def _topic_title(self, row: int) -> str | None:
+        if self.topic_id is not None:
+            return None
+        tid = self._rows[row].topic_id
+        if tid is None or (row > 0 and self._rows[row - 1].topic_id == tid):
+            return None
+        return self._topic_titles.get(tid)
+
+    def _show_header(self, row: int) -> bool:
+        if row == 0:
+            return True
+        m, prev = self._rows[row], self._rows[row - 1]
+        return (
+            prev.sender_id != m.sender_id
+            or m.created_at - prev.created_at > GROUP_GAP
+            or self._day_label(row) is not None
+            or self._topic_title(row) is not None
+            or m.reply_to is not None
+        )
+
+    def _reply_quote(self, m: StoredMessage) -> str | None:
+        if m.reply_to is None:
+            return None
+        row = self.row_of_id(m.reply_to)
+        if row < 0:
+            return "Reply to an earlier message"
+        parent = self._rows[row]
+        text = "This message was deleted" if parent.deleted else parent.body
+        return f"{self._people.name(parent.sender_id)}: {text.splitlines()[0] if text else ''}"
+
+    def _reactions(self, m: StoredMessage) -> list[tuple[str, int, bool]]:
+        me = self._people.me_id
+        return [(r.emoji, len(r.user_ids), me in r.user_ids) for r in m.reactions if r.user_ids]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = index.row()
+        m = self._rows[row]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return "This message was deleted" if m.deleted else m.body
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return m.created_at.astimezone().strftime("%A, %d %B %Y %H:%M")
+        match role:
+            case Roles.Id:
+                return m.id
+            case Roles.Key:
+                return f"{m.sender_id}:{m.client_msg_id}"
+            case Roles.SenderId:
+                return m.sender_id
+            case Roles.SenderName:
+                return self._people.name(m.sender_id)
+            case Roles.Created:
+                return m.created_at
+            case Roles.ShowHeader:
+                return self._show_header(row)
+            case Roles.DayLabel:
+                return self._day_label(row)
+            case Roles.TopicTitle:
+                return self._topic_title(row)
+            case Roles.ReplyQuote:
+                return self._reply_quote(m)
+            case Roles.Edited:
+                return m.edited_at is not None and not m.deleted
+            case Roles.Deleted:
+                return m.deleted
+            case Roles.Reactions:
+                return self._reactions(m)
+            case Roles.Pinned:
+                return m.pinned
+            case Roles.Urgent:
+                return m.urgent
+            case Roles.MentionsMe:
+                return m.mentions_me
+            case Roles.State:
+                return m.state
+            case Roles.Error:
+                return m.error
+            case Roles.Mine:
+                return m.sender_id == self._people.me_id
+            case Roles.UnreadBy:
+                return self._unread_by.get(m.id) if m.id is not None else None
+            case Roles.LayoutKey:
+                return (
+                    f"{m.sender_id}:{m.client_msg_id}",
+                    m.body,
+                    m.deleted,
+                    m.edited_at is not None,
+                    tuple(self._reactions(m)),
+                    m.state,
+                    self._show_header(row),
+                    self._day_label(row),
+                    self._topic_title(row),
+                    self._reply_quote(m),
+                    m.id is not None and m.id in self._unread_by,
+                )
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({int(r): r.name.encode() for r in Roles})
+        return names

@@ -1,0 +1,139 @@
+"""The topics of one conversation: an "all messages" row, then open topics, then closed ones."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from app.client.changes import Changes
+from app.client.store import Store
+from app.core.wire import Topic
+from ui.models.diff import replace_rows
+from ui.tasks import TaskGroup
+
+
+class Roles(enum.IntEnum):
+    Id = Qt.ItemDataRole.UserRole + 1
+    """The topic id; None on the "all messages" row and on headers."""
+    IsHeader = enum.auto()
+    Closed = enum.auto()
+    LinkUrl = enum.auto()
+    LinkLabel = enum.auto()
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllMessages:
+    title: str = "All messages"
+
+
+Item = Topic | Section | AllMessages
+
+
+def _key(item: Item) -> tuple[str, object]:
+    if isinstance(item, Topic):
+        return ("t", item.id)
+    return ("s", item.title)
+
+
+class TopicListModel(QAbstractListModel):
+    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._items: list[Item] = []
+        self.conversation_id: int | None = None
+        self._tasks = TaskGroup("topics.reload")
+
+    async def show(self, conversation_id: int | None) -> None:
+        """Switch to another conversation's topics (None: show nothing)."""
+        self.conversation_id = conversation_id
+        await self.reload()
+
+    async def reload(self) -> None:
+        cid = self.conversation_id
+        topics = [] if cid is None else await self._store.topics(cid)
+        if cid != self.conversation_id:  # the user moved on while we were reading
+            return
+        items: list[Item] = []
+        if cid is not None:
+            items.append(AllMessages())
+        open_ = [t for t in topics if not t.closed]
+        closed = [t for t in topics if t.closed]
+        if open_:
+            items += [Section("Open topics"), *open_]
+        if closed:
+            items += [Section("Closed"), *closed]
+        replace_rows(self, self._items, items, _key)
+
+    def on_store_changed(self, changes: Changes) -> None:
+        if self.conversation_id is not None and (changes.topics or changes.snapshot):
+            self._tasks.spawn(self.reload())
+
+    def topic(self, row: int) -> Topic | None:
+        item = self._items[row] if 0 <= row < len(self._items) else None
+        return item if isinstance(item, Topic) else None
+
+    def row_of(self, topic_id: int | None) -> int:
+        for i, item in enumerate(self._items):
+            if (topic_id is None and isinstance(item, AllMessages)) or (
+                isinstance(item, Topic) and item.id == topic_id
+            ):
+                return i
+        return -1
+
+    def title_of(self, topic_id: int | None) -> str | None:
+        row = self.row_of(topic_id) if topic_id is not None else -1
+        topic = self.topic(row)
+        return topic.title if topic else None
+
+    # --- QAbstractListModel -----------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        if isinstance(self._items[index.row()], Section):
+            return Qt.ItemFlag.ItemIsEnabled
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.title
+        if role == Roles.IsHeader:
+            return isinstance(item, Section)
+        if not isinstance(item, Topic):
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return item.link.url if item.link else None
+        if role == Roles.Id:
+            return item.id
+        if role == Roles.Closed:
+            return item.closed
+        if role == Roles.LinkUrl:
+            return item.link.url if item.link else None
+        if role == Roles.LinkLabel:
+            return (item.link.label or item.link.url) if item.link else None
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({int(r): r.name.encode() for r in Roles})
+        return names

@@ -1,0 +1,1 @@
+"""Reusable widgets of the main window: composer, conversation header, avatar label."""

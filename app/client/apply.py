@@ -147,17 +147,31 @@ def _message_values(msg: Message, me: int | None) -> tuple[Any, ...]:
 
 
 def put_message(
-    conn: Connection, cs: ChangeSet, msg: Message, me: int | None, seq: int = 0
+    conn: Connection,
+    cs: ChangeSet,
+    msg: Message,
+    me: int | None,
+    seq: int = 0,
+    *,
+    overwrite: bool = True,
 ) -> bool:
     """Insert or update a message; confirm my matching outbox send. True if it was new.
 
-    ``seq`` is the event's seq (0 for snapshot and history pages, which are current state)."""
+    ``seq`` is the event's seq (0 for a snapshot, which is current state as of its cursor).
+    ``overwrite=False`` is for data fetched beside the event stream (a send's response, an older
+    history page): it may be older than what events already applied, so it only fills in rows
+    that are missing; rows already present are kept current by the events themselves."""
     values = _message_values(msg, me)
     created = bool(conn.execute(_MSG_INSERT, (msg.id, seq, *values)).rowcount > 0)
     if created:
         cs.messages_created.append(msg.id)
         cs.conversations.add(msg.conversation_id)
-    elif conn.execute(_MSG_UPDATE, (seq, *values, msg.id, seq if seq else 2**62, *values)).rowcount:
+    elif (
+        overwrite
+        and conn.execute(
+            _MSG_UPDATE, (seq, *values, msg.id, seq if seq else 2**62, *values)
+        ).rowcount
+    ):
         cs.messages_updated.add(msg.id)
         cs.conversations.add(msg.conversation_id)
     if msg.sender_id == me:
@@ -287,7 +301,7 @@ def history_tx(
     """Store an older page fetched with ``before=before_id`` and shrink the gap it fills."""
     me = my_id(conn)
     for msg in page.messages:
-        put_message(conn, cs, msg, me)
+        put_message(conn, cs, msg, me, overwrite=False)
     row = conn.execute(
         "SELECT after_id, before_id FROM history_gaps WHERE conversation_id = ? "
         "AND after_id < ? AND before_id >= ? ORDER BY before_id LIMIT 1",
@@ -307,7 +321,7 @@ def history_tx(
 
 
 def sent_tx(conn: Connection, cs: ChangeSet, message: Message) -> None:
-    put_message(conn, cs, message, my_id(conn))
+    put_message(conn, cs, message, my_id(conn), overwrite=False)
 
 
 # --- the async face ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from app.client.changes import Changes
 from app.client.keys import Account, KeyCustody
 from app.client.rows import Gap
 from app.client.store import Store
-from app.core.wire import MessagePage
+from app.core.wire import MessagePage, Reaction
 
 from .conftest import (
     ANNA,
@@ -303,5 +303,45 @@ def test_signal_reports_urges_policy_and_topics(
             assert [(u.message_id, u.by) for u in changes.urges] == [(9, ANNA)]
             assert [t.closed for t in await store.topics(10)] == [True]
             assert (await store.policy()).watermark_enabled
+
+    run(scenario())
+
+
+def test_a_late_send_response_or_history_page_never_undoes_newer_events(
+    keys: KeyCustody, account: Account, data_dir: Path
+) -> None:
+    """The HTTP answer to my send (or an older page) can arrive after events that changed the
+    message since; it must not put the older state back."""
+
+    async def scenario() -> None:
+        async with opened(keys, account, data_dir) as store:
+            applier = Applier(store)
+            await applier.apply_snapshot(snapshot())
+            sent = message(7, sender=ME, body="my words")
+            reacted = sent.model_copy(
+                update={"reactions": [Reaction(emoji="👍", user_ids=[ANNA])], "body": "my words!"}
+            )
+            await applier.apply_events(
+                batch(
+                    [
+                        created(201, sent),
+                        {
+                            "type": "message.updated",
+                            "seq": 202,
+                            "at": T0,
+                            "change": "edited",
+                            "message": reacted,
+                        },
+                    ],
+                    "202",
+                )
+            )
+            late = await applier.apply_sent(sent)
+            assert not late.messages_updated
+            stale_page = MessagePage(messages=[sent], has_more=False)
+            await applier.apply_history_page(10, 8, stale_page)
+            rows = await store.messages(10)
+            mine = next(r for r in rows if r.id == 7)
+            assert mine.body == "my words!"
 
     run(scenario())

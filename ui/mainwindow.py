@@ -186,6 +186,14 @@ class MainWindow(QMainWindow):
             self.conversation_view.setCurrentIndex(self.conversations.index(row, 0))
         return row >= 0
 
+    def select_conversation_named(self, name: str) -> bool:
+        for row in range(self.conversations.rowCount()):
+            conv = self.conversations.conversation(row)
+            if conv is not None and self.conversations.title(conv) == name:
+                self.conversation_view.setCurrentIndex(self.conversations.index(row, 0))
+                return True
+        return False
+
     def select_topic(self, topic_id: int | None) -> bool:
         row = self.topics.row_of(topic_id)
         if row >= 0:

@@ -1,0 +1,103 @@
+"""Screenshots of the real main window against a real demo server, in light and dark theme.
+
+    xvfb-run -a .venv/bin/python tools/screenshot.py        # or QT_QPA_PLATFORM=offscreen
+
+Writes docs/screenshot-light.png and docs/screenshot-dark.png. The keyring is an in-memory one
+and all data lives in a temporary folder, so it never touches the machine's accounts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import keyring
+import qasync
+from keyring.backend import KeyringBackend
+from PySide6.QtWidgets import QApplication
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.client.keys import KeyCustody  # noqa: E402
+from app.client.session import Session  # noqa: E402
+from ui import theme  # noqa: E402
+from ui.demo import DEMO_PASSWORD, DemoServer  # noqa: E402
+from ui.main import open_main_window  # noqa: E402
+from ui.mainwindow import MainWindow  # noqa: E402
+
+
+class _MemoryKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+async def _until(predicate: object, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not fill in time")
+        await asyncio.sleep(0.05)
+
+
+async def _shoot(app: QApplication, url: str, data: Path, out: Path) -> None:
+    backend = _MemoryKeyring()
+    keyring.set_keyring(backend)
+    keys = KeyCustody(backend=backend)
+    session = await Session.sign_in(
+        url, "demo", DEMO_PASSWORD, "screenshots", keys=keys, data_dir=data / "client"
+    )
+    try:
+        window: MainWindow = open_main_window(session, org_name="Northwind Ltd")
+        window.resize(1360, 820)
+        window.show()
+        await _until(lambda: window.select_conversation_named("finance"))
+        await _until(lambda: window.topics.rowCount() > 3 and window.messages.rowCount() > 5)
+        for name in ("light", "dark"):
+            theme.apply(app, name)
+            window.message_delegate.clear_cache()
+            window.message_view.doItemsLayout()
+            await asyncio.sleep(0.6)
+            window.message_view.scroll_to_newest()
+            await asyncio.sleep(0.3)
+            window.grab().save(str(out / f"screenshot-{name}.png"))
+            print(f"wrote {out / f'screenshot-{name}.png'}")
+        window.close()
+    finally:
+        await session.aclose()
+
+
+def main() -> int:
+    out = ROOT / "docs"
+    app = QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    theme.apply(app, "light")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with tempfile.TemporaryDirectory(prefix="courtyard-shots-") as tmp:
+        server = DemoServer(Path(tmp) / "server", extra_args=["--quiet-colleagues"])
+        url = server.start_blocking()
+        try:
+            loop.run_until_complete(_shoot(app, url, Path(tmp), out))
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -28,6 +28,7 @@ from app.client.connection import Backoff, Sleep, sleep_or_wake
 from app.client.rows import OutboxItem
 from app.client.store import Store
 from app.client.store_errors import UserFacingStoreError
+from app.client.tasks import stop_task
 from app.core import wire
 from app.core.errors import ApiError, Conflict, RateLimited, ServerError, Unauthorized
 from app.core.observer import Signal
@@ -123,17 +124,7 @@ class Outbox:
         self._work.set()
 
     async def aclose(self) -> None:
-        task, current = self._task, asyncio.current_task()
-        if task is None or task is current:
-            return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            if current is not None and current.cancelling():
-                raise
-        except Exception:  # logged by the task; closing must not fail because of it
-            pass
+        await stop_task(self._task)
 
     # --- draining ---------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from app.client.connection import (
 )
 from app.client.store import Store
 from app.client.store_errors import UserFacingStoreError
+from app.client.tasks import stop_task
 from app.core.clock import Clock, SystemClock
 from app.core.errors import (
     ApiError,
@@ -88,17 +89,7 @@ class SyncService:
         self._wake.set()
 
     async def aclose(self) -> None:
-        task, current = self._task, asyncio.current_task()
-        if task is None or task is current:
-            return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            if current is not None and current.cancelling():
-                raise
-        except Exception:  # already logged by _run; closing must not fail because of it
-            pass
+        await stop_task(self._task)
 
     # --- the loop ---------------------------------------------------------------------------
 

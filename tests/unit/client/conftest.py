@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from app.client.keys import Account, KeyCustody
 from app.core.wire import (
@@ -22,30 +21,10 @@ from app.core.wire import (
     Snapshot,
     User,
 )
+from tests.helpers.memory_keyring import MemoryKeyring
 
 T = TypeVar("T")
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict: tests never touch the machine's real keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError("no such entry")
-        del self.entries[(service, username)]
 
 
 class OtherMemoryKeyring(MemoryKeyring):

@@ -27,7 +27,7 @@ def test_chainer_is_judged_by_the_backend_it_writes_to(monkeypatch: pytest.Monke
     assert not is_secure(empty)
     monkeypatch.setattr(chainer.ChainerBackend, "backends", [MemoryKeyring(), PlaintextKeyring()])
     assert is_secure(empty)
-    assert backend_identity(empty).endswith("conftest.MemoryKeyring")
+    assert backend_identity(empty).endswith("memory_keyring.MemoryKeyring")
 
 
 def test_entry_round_trip_and_secrets_stay_hidden(memory_keyring: MemoryKeyring) -> None:

@@ -146,7 +146,7 @@ def test_backend_changed_with_key_copied(
     other.entries = dict(memory_keyring.entries)  # same key, different backend
     with pytest.raises(KeyringBackendChanged) as info:
         run(Store.open(account, keys=KeyCustody(backend=other), data_dir=data_dir))
-    assert info.value.recorded.endswith("conftest.MemoryKeyring")
+    assert info.value.recorded.endswith("memory_keyring.MemoryKeyring")
     assert info.value.current.endswith("conftest.OtherMemoryKeyring")
     assert files(store.paths) == before
 

@@ -246,3 +246,50 @@ def topic_message_window(
             if item.payload.get("topic_id") == topic_id:
                 window.append(pending_message(item, me))
     return window
+
+
+def message_window_from(
+    conn: Connection, conversation_id: int, message_id: int, *, older: int = 25, newer: int = 50
+) -> list[StoredMessage]:
+    """A window around ``message_id`` (a search hit to jump to), ascending: up to ``older``
+    messages before it, the message itself and up to ``newer`` after it.
+
+    When the window reaches the newest stored message it also ends with the conversation's
+    outbox sends, like :func:`message_window`, so a caller asking for enough ``newer`` rows gets
+    a window that joins the newest end.
+    """
+    head = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id < ? "
+        "ORDER BY id DESC LIMIT ?",
+        (conversation_id, message_id, older),
+    ).fetchall()
+    tail = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id >= ? "
+        "ORDER BY id LIMIT ?",
+        (conversation_id, message_id, newer + 2),
+    ).fetchall()
+    reached_newest = len(tail) <= newer + 1
+    window = [message_from_row(r) for r in [*reversed(head), *tail[: newer + 1]]]
+    if reached_newest:
+        me = my_id(conn) or 0
+        for item in outbox_items(conn, conversation_id=conversation_id, kind="send"):
+            window.append(pending_message(item, me))
+    return window
+
+
+def messages_by_ids(conn: Connection, message_ids: Sequence[int]) -> list[StoredMessage]:
+    """The stored messages among ``message_ids`` (e.g. the ids a sync batch created), by id."""
+    if not message_ids:
+        return []
+    marks = ",".join("?" * len(message_ids))
+    rows = conn.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({marks}) ORDER BY id",
+        tuple(message_ids),
+    ).fetchall()
+    return [message_from_row(r) for r in rows]
+
+
+def newest_message_id(conn: Connection) -> int | None:
+    """The highest stored message id of any conversation (a notification high-water mark)."""
+    row = conn.execute("SELECT max(id) FROM messages").fetchone()
+    return None if row is None or row[0] is None else int(row[0])

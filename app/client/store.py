@@ -284,6 +284,20 @@ class Store:
         """Newest ``limit`` (plus pending sends) or ``limit`` older than ``before``; ascending."""
         return await self.call(queries.message_window, conversation_id, before=before, limit=limit)
 
+    async def messages_around(
+        self, conversation_id: int, message_id: int, *, older: int = 25, newer: int = 50
+    ) -> list[StoredMessage]:
+        """A window around one message (search → jump); see :func:`queries.message_window_from`."""
+        return await self.call(
+            queries.message_window_from, conversation_id, message_id, older=older, newer=newer
+        )
+
+    async def messages_by_ids(self, message_ids: Sequence[int]) -> list[StoredMessage]:
+        return await self.call(queries.messages_by_ids, list(message_ids))
+
+    async def newest_message_id(self) -> int | None:
+        return await self.call(queries.newest_message_id)
+
     async def receipt_counts(
         self, conversation_id: int, message_ids: Sequence[int]
     ) -> dict[int, int]:

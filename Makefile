@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck unit bench package clean
+.PHONY: run server test lint typecheck unit bench package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,scale]'
 	touch $(STAMP)
 
-## make run: Courtyard on its embedded default: a local demo server on SQLite.
-## (Until the desktop window lands, this is the server with its demo organisation.)
+## make run: the desktop app on its embedded default: it starts a local demo server (SQLite),
+## signs in as the demo user and opens the window. Needs a display (or QT_QPA_PLATFORM=offscreen).
 run: $(STAMP)
+	$(BIN)/courtyard
+
+## make server: only the reference server with its demo organisation, on 127.0.0.1:8765
+server: $(STAMP)
 	$(BIN)/courtyard-server --data "$${COURTYARD_DATA:-$$HOME/.local/share/courtyard-demo-server}" demo
 
 lint: $(STAMP)

@@ -224,6 +224,35 @@ class ApiClient:
         )
         return _parse(wire.ReadMarker, response)
 
+    async def set_pinned(self, message_id: int, pinned: bool) -> wire.Message:
+        path = f"/api/v1/messages/{message_id}/pin"
+        return _parse(wire.Message, await self._request("PUT" if pinned else "DELETE", path))
+
+    async def receipts(self, message_id: int) -> wire.Receipts:
+        """Who has read one of my messages (and when), who has not, and its urges."""
+        return await self._get(wire.Receipts, f"/api/v1/messages/{message_id}/receipts")
+
+    async def urge(self, message_id: int) -> wire.UrgeResult:
+        """Re-notify the members who have not read it; ``RateLimited`` when urged a moment ago,
+        ``Forbidden`` (``not_author``) for someone else's message."""
+        return _parse(
+            wire.UrgeResult, await self._request("POST", f"/api/v1/messages/{message_id}/urge")
+        )
+
+    # --- topics ---------------------------------------------------------------------------------
+
+    async def create_topic(self, conversation_id: int, req: wire.TopicCreate) -> wire.Topic:
+        response = await self._request(
+            "POST", f"/api/v1/conversations/{conversation_id}/topics", body=req
+        )
+        return _parse(wire.Topic, response)
+
+    async def patch_topic(self, topic_id: int, req: wire.TopicPatch) -> wire.Topic:
+        """Rename, close, reopen or (un)link; fields left ``None`` stay as they are."""
+        return _parse(
+            wire.Topic, await self._request("PATCH", f"/api/v1/topics/{topic_id}", body=req)
+        )
+
 
 def _parse(model: type[M], response: httpx.Response) -> M:
     try:

@@ -30,6 +30,7 @@ from app.client.keys import Account, KeyCustody
 from app.client.outbox import Outbox
 from app.client.store import Store
 from app.client.sync import SyncService
+from app.core import wire
 from app.core.clock import Clock, SystemClock
 from app.core.errors import ApiError
 from app.core.observer import Signal
@@ -233,6 +234,27 @@ class Session:
         else:
             await self.store.set_device_token(None)
             await self.store.close()
+
+    # --- online actions (not queued: the user waits for and sees their answer) ----------------
+
+    async def set_pinned(self, message_id: int, pinned: bool) -> wire.Message:
+        return await self.api.set_pinned(message_id, pinned)
+
+    async def receipts(self, message_id: int) -> wire.Receipts:
+        return await self.api.receipts(message_id)
+
+    async def urge(self, message_id: int) -> wire.UrgeResult:
+        return await self.api.urge(message_id)
+
+    async def create_topic(
+        self, conversation_id: int, title: str, *, link: wire.TopicLink | None = None
+    ) -> wire.Topic:
+        return await self.api.create_topic(
+            conversation_id, wire.TopicCreate(title=title, link=link)
+        )
+
+    async def set_topic_closed(self, topic_id: int, closed: bool) -> wire.Topic:
+        return await self.api.patch_topic(topic_id, wire.TopicPatch(closed=closed))
 
     # --- wiring -----------------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Tests of the per-OS foreground-window and idle adapters that run on any OS."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 import pytest
 
 from app.features.status.platform import (
@@ -13,10 +16,9 @@ from app.features.status.platform import (
     foreground_source,
     idle_source,
 )
-from app.features.status.platform.base import NO_DISPLAY, UNKNOWN_OS
+from app.features.status.platform.base import NO_DISPLAY, NO_XLIB, UNKNOWN_OS
 from app.features.status.platform.macos import FrontApp, MacForeground, MacIdle, WindowInfo
 from app.features.status.platform.win32 import Win32Foreground, Win32Idle
-from app.features.status.platform.x11 import X11Connection, X11Foreground, X11Idle
 from tests.unit.features.status_platform.fakes import FakeMacApi, FakeWin32Api
 
 
@@ -73,25 +75,6 @@ def test_unknown_os_is_unsupported() -> None:
     assert foreground_source(platform="emscripten", env={}).unsupported_reason == UNKNOWN_OS
 
 
-def test_x11_session_gets_the_x11_adapters_sharing_a_given_connection() -> None:
-    conn = X11Connection(":0")
-    fg = foreground_source(platform="linux", env={"DISPLAY": ":0"}, x11_connection=conn)
-    idle = idle_source(platform="linux", env={"DISPLAY": ":0"}, x11_connection=conn)
-    assert isinstance(fg, X11Foreground)
-    assert isinstance(idle, X11Idle)
-
-
-def test_x11_display_that_does_not_answer_is_unsupported_not_an_error() -> None:
-    clock = [0.0]
-    conn = X11Connection(":5999", retry_interval=30.0, monotonic=lambda: clock[0])
-    fg = foreground_source(platform="linux", env={"DISPLAY": ":5999"}, x11_connection=conn)
-    idle = idle_source(platform="linux", env={"DISPLAY": ":5999"}, x11_connection=conn)
-    assert fg.unsupported_reason == "cannot connect to the X display :5999"
-    assert fg.current() is None
-    assert idle.idle_seconds() is None
-    assert idle.unsupported_reason == "cannot connect to the X display :5999"
-
-
 def test_windows_gets_the_win32_adapters() -> None:
     api = FakeWin32Api()
     fg = foreground_source(platform="win32", env={}, win32_api=lambda: api)
@@ -118,3 +101,13 @@ def test_os_interfaces_that_will_not_load_are_unsupported(platform: str, what: s
     assert idle.unsupported_reason == f"cannot load the {what} interfaces"
     assert fg.current() is None
     assert idle.idle_seconds() is None
+
+
+@pytest.mark.parametrize("make", [foreground_source, idle_source])
+def test_linux_without_python_xlib_says_so(
+    make: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "app.features.status.platform.x11", None)  # import fails
+    source = make(platform="linux", env={"DISPLAY": ":0"})
+    assert isinstance(source, UnsupportedForeground | UnsupportedIdle)
+    assert source.unsupported_reason == NO_XLIB

@@ -112,9 +112,6 @@ if sys.platform == "win32":
             self._get_foreground = user32.GetForegroundWindow
             self._get_foreground.argtypes = ()
             self._get_foreground.restype = wintypes.HWND
-            self._get_text_length = user32.GetWindowTextLengthW
-            self._get_text_length.argtypes = (wintypes.HWND,)
-            self._get_text_length.restype = ctypes.c_int
             self._get_text = user32.GetWindowTextW
             self._get_text.argtypes = (wintypes.HWND, wintypes.LPWSTR, ctypes.c_int)
             self._get_text.restype = ctypes.c_int
@@ -146,12 +143,11 @@ if sys.platform == "win32":
             return int(self._get_foreground() or 0)
 
         def window_text(self, hwnd: int) -> str:
-            length = min(int(self._get_text_length(hwnd)), MAX_TITLE_CHARS)
-            if length <= 0:
-                return ""
-            buf = ctypes.create_unicode_buffer(length + 1)
-            copied = int(self._get_text(hwnd, buf, length + 1))
-            return buf.value[:copied]
+            # One call into a bounded buffer (longer titles are cut anyway): GetWindowTextW reads
+            # another process's caption without sending it a message, so a hung app cannot stall us.
+            buf = ctypes.create_unicode_buffer(MAX_TITLE_CHARS + 1)
+            copied = int(self._get_text(hwnd, buf, MAX_TITLE_CHARS + 1))
+            return buf.value[: max(copied, 0)]
 
         def window_process_id(self, hwnd: int) -> int:
             pid = wintypes.DWORD(0)

@@ -152,7 +152,9 @@ class WatermarkOverlay(QWidget):
         """The cached tile for the current spec, palette and screen (rendered if stale)."""
         if self._spec is None:
             return None
-        colour = text_colour(self, self._spec.opacity)
+        # The host's palette, not ours: under an app stylesheet Qt stops propagating a parent's
+        # palette to plain children, and the host is what the watermark is drawn over.
+        colour = text_colour(self._host, self._spec.opacity)
         font = text_font(self)
         key = _TileKey(self._spec, self.devicePixelRatioF(), colour.rgba(), font.key())
         if self._tile is None or key != self._tile_key:
@@ -171,6 +173,8 @@ class WatermarkOverlay(QWidget):
             elif kind in (QEvent.Type.ChildAdded, QEvent.Type.ChildPolished, QEvent.Type.Show):
                 # A sibling created (or shown) after us would otherwise stack above us.
                 self.raise_()
+            elif kind in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+                self.update()  # the tile key sees the new colour on the next paint
         return False
 
     def event(self, event: QEvent) -> bool:

@@ -11,10 +11,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QTextBrowser, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.features.watermark import WatermarkSpec
@@ -34,14 +35,35 @@ def spec(text: str = "Li Wei · E-10442 · 2026-01-05", opacity: float = 0.08) -
 
 
 @pytest.fixture
-def make_view(qtbot: QtBot) -> Callable[..., tuple[QWidget, QTextBrowser]]:
-    """A container with a QTextBrowser full of text, on the given theme's palette, shown."""
+def app_theme(qapp: QApplication) -> Iterator[Callable[[str], None]]:
+    """Applies a theme the way the app does (palette and stylesheet on the QApplication) and
+    puts the application back as it was afterwards, for the tests that share it."""
+    saved = (qapp.style().name(), QPalette(qapp.palette()), qapp.styleSheet())
+    saved_property = qapp.property("courtyardTheme")
+
+    def apply(name: str) -> None:
+        theme.apply(qapp, name)
+
+    yield apply
+    style, palette, sheet = saved
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    qapp.setProperty("courtyardTheme", saved_property)
+
+
+@pytest.fixture
+def make_view(
+    qtbot: QtBot, app_theme: Callable[[str], None]
+) -> Callable[..., tuple[QWidget, QTextBrowser]]:
+    """A container with a QTextBrowser full of text, on the given theme, shown."""
 
     def make(
         theme_name: str = "light", size: tuple[int, int] = (900, 600)
     ) -> tuple[QWidget, QTextBrowser]:
+        app_theme(theme_name)
         container = QWidget()
-        container.setPalette(theme.palette(theme_name))
         container.setAutoFillBackground(True)
         layout = QVBoxLayout(container)
         layout.setContentsMargins(0, 0, 0, 0)

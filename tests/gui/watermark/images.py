@@ -3,10 +3,11 @@ through bytes methods wherever the whole image is involved)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
 
 def argb(image: QImage | QPixmap) -> QImage:
@@ -37,6 +38,17 @@ def where_alpha(img: QImage, value: int) -> list[tuple[int, int]]:
             found.append((x, y))
             x = alphas.find(value, x + 1)
     return found
+
+
+def rgb_of(colour: QColor) -> tuple[int, int, int]:
+    return colour.red(), colour.green(), colour.blue()
+
+
+def most_common_colour(img: QImage) -> tuple[int, int, int]:
+    """The colour of most pixels of an ARGB32 image (every 3rd pixel sampled)."""
+    data = bytes(img.constBits())
+    b, g, r, _ = Counter(data[i : i + 4] for i in range(0, len(data) - 3, 12)).most_common(1)[0][0]
+    return r, g, b
 
 
 def max_alpha(img: QImage) -> int:

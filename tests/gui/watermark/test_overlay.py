@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QColor, QPalette, QPixmap, QWheelEvent
+from PySide6.QtGui import QPalette, QPixmap, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTextBrowser, QWidget
 from pytestqt.qtbot import QtBot
@@ -21,7 +21,9 @@ from tests.gui.watermark.images import (
     layer,
     max_alpha,
     max_difference,
+    most_common_colour,
     reader,
+    rgb_of,
     where_alpha,
 )
 from ui import theme
@@ -45,7 +47,7 @@ def _grid(container: QWidget, dpr: float, n: int = 3) -> list[QRect]:
 def test_the_watermark_is_present_across_the_area_at_the_configured_opacity(
     make_view: MakeView, theme_name: str
 ) -> None:
-    container, view = make_view(theme_name)
+    container, _ = make_view(theme_name)
     base = argb(container.grab())
     overlay = WatermarkOverlay(container, spec(opacity=0.08))
     with_mark = argb(container.grab())
@@ -62,9 +64,9 @@ def test_the_watermark_is_present_across_the_area_at_the_configured_opacity(
     # 3. Its opacity, measured from the grab alone: where the text covers a pixel fully (the
     #    layer's alpha is at its maximum) over plain background B, the grab shows
     #    B + a * (C - B) for text colour C; solving for a gives the opacity actually drawn.
-    background = QColor(theme.palette(theme_name).color(view.viewport().backgroundRole()))
-    bg = (background.red(), background.green(), background.blue())
-    ink = text_colour(overlay, 1.0)
+    bg = most_common_colour(base)  # the view's background, whatever styled it
+    assert bg == rgb_of(theme.palette(theme_name).color(QPalette.ColorRole.Base))
+    ink = text_colour(container, 1.0)
     full = max_alpha(alone)
     assert abs(full / 255 - 0.08) < 0.01
     base_at, with_at = reader(base), reader(with_mark)
@@ -195,16 +197,20 @@ def test_paints_reuse_the_cached_tile(make_view: MakeView) -> None:
     assert overlay.tile_renders == 2
 
 
-def test_a_theme_change_re_renders_the_tile_in_the_new_colour(make_view: MakeView) -> None:
+def test_a_theme_change_re_renders_the_tile_in_the_new_colour(
+    make_view: MakeView, app_theme: Callable[[str], None]
+) -> None:
     container, _ = make_view("light")
     overlay = WatermarkOverlay(container, spec())
     container.grab()
-    light_ink = text_colour(overlay, 1.0)
-    container.setPalette(theme.palette("dark"))  # propagates a PaletteChange to the overlay
+    app_theme("dark")  # what the app does when the system switches to dark
     container.grab()
     assert overlay.tile_renders == 2
-    assert text_colour(overlay, 1.0) != light_ink
-    assert text_colour(overlay, 1.0) == theme.palette("dark").color(QPalette.ColorRole.Text)
+    assert text_colour(container, 1.0) == theme.palette("dark").color(QPalette.ColorRole.Text)
+    # A palette set on the host alone (no app-wide change) is followed as well.
+    container.setPalette(theme.palette("light"))
+    container.grab()
+    assert overlay.tile_renders == 3
 
 
 def test_a_device_pixel_ratio_change_re_renders_the_tile_simulated(

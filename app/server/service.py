@@ -3,13 +3,19 @@
 ``Service.write(token, action, ...)`` resolves the caller from the token and runs the action in the
 same transaction on the writer thread: one thread hop per request. After the commit it wakes the
 long-polls the action's events concern.
+
+On SQLite (one writer) concurrent writes are group-committed: the writes that queued while the
+writer was busy run next as one transaction, each inside its own SAVEPOINT, with one COMMIT and so
+one fsync for all of them. Each action stays atomic (a failing one rolls back to its savepoint and
+only its caller sees the error) and nobody is answered before the COMMIT that made them durable.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection
 
@@ -24,6 +30,92 @@ from app.server.notifier import LocalNotifier, Notifier
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# A bound on one group commit, so the first write of a burst is not held back by hundreds.
+GROUP_LIMIT = 64
+
+_Work = Callable[[Connection], tuple[Any, Tx]]
+_Outcome = tuple[bool, Any]  # (committed, (result, tx)) or (False, the exception)
+
+
+def _run_group(conn: Connection, group: list[_Work]) -> list[_Outcome]:
+    """Run each write under its own savepoint in the caller's transaction (the writer thread)."""
+    outcomes: list[_Outcome] = []
+    for work in group:
+        savepoint = conn.begin_nested()
+        try:
+            value = work(conn)
+        except Exception as exc:  # the caller's error to raise: its own writes are undone
+            savepoint.rollback()
+            outcomes.append((False, exc))
+        else:
+            savepoint.commit()
+            outcomes.append((True, value))
+    return outcomes
+
+
+class _GroupCommit:
+    """Queues writes on the event loop and hands them to the writer thread in groups."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self._queue: list[tuple[_Work, asyncio.Future[Any]]] = []
+        self._busy = False
+        self._task: asyncio.Task[None] | None = None  # held so the loop cannot drop it
+
+    async def submit(self, work: _Work) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((work, future))
+        if not self._busy:
+            self._busy = True
+            self._task = asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[:GROUP_LIMIT], self._queue[GROUP_LIMIT:]
+                await self._commit(batch)
+        finally:
+            self._busy = False
+
+    async def _commit(self, batch: list[tuple[_Work, asyncio.Future[Any]]]) -> None:
+        db = self._service.db
+        try:
+            if len(batch) == 1:  # alone: no savepoint; an error rolls the transaction back
+                work = batch[0][0]
+                outcomes: list[_Outcome] = []
+                try:
+                    outcomes.append((True, await db.write(work)))
+                except Exception as exc:
+                    outcomes.append((False, exc))
+            else:
+                outcomes = await db.write(_run_group, [w for w, _ in batch])
+        except BaseException as exc:  # the COMMIT failed: nothing in the group is durable
+            for _, future in batch:
+                if future.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        # Wake long-polls even for a caller that went away: its write is committed all the same.
+        keys: set[str] = set()
+        for ok, value in outcomes:
+            if ok:
+                keys |= value[1].emitted.keys
+        if keys:
+            self._service.notifier.notify(keys)
+        for (ok, value), (_, future) in zip(outcomes, batch, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value[0])
+            else:
+                future.set_exception(value)
+
 
 @dataclass
 class Service:
@@ -32,6 +124,21 @@ class Service:
     clock: Clock = field(default_factory=SystemClock)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     max_wait: float = 60.0
+    _group: _GroupCommit | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.db.is_sqlite:
+            self._group = _GroupCommit(self)
+
+    async def _commit(self, work: Callable[[Connection], tuple[T, Tx]]) -> T:
+        """Run ``work`` in a write transaction; after its commit, wake whom its events concern."""
+        if self._group is not None:
+            result: T = await self._group.submit(work)
+            return result
+        result, tx = await self.db.write(work)
+        if tx.emitted.keys:
+            self.notifier.notify(tx.emitted.keys)
+        return result
 
     async def write(
         self,
@@ -47,10 +154,7 @@ class Service:
             tx = Tx(conn, self.clock.now())
             return action(tx, caller, *args, **kwargs), tx
 
-        result, tx = await self.db.write(run)
-        if tx.emitted.keys:
-            self.notifier.notify(tx.emitted.keys)
-        return result
+        return await self._commit(run)
 
     async def admin_write(
         self,
@@ -75,10 +179,7 @@ class Service:
             tx = Tx(conn, self.clock.now())
             return action(tx, *args, **kwargs), tx
 
-        result, tx = await self.db.write(run)
-        if tx.emitted.keys:
-            self.notifier.notify(tx.emitted.keys)
-        return result
+        return await self._commit(run)
 
     async def read(
         self,

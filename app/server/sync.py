@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, select
 
 from app.core import wire
+from app.core.errors import BadRequest, CursorExpired
 from app.server import events, queries
 from app.server.auth import Caller
 from app.server.db.schema import members, read_state
@@ -58,15 +61,12 @@ def snapshot(conn: Connection, caller: Caller) -> wire.Snapshot:
 
 @dataclass
 class _Poll:
-    visible: events.Visible
-    epoch: str
-    keys: list[str]
+    body: bytes | None  # the answer, when there is one
+    cursor: str  # where the next read starts
+    keys: list[str] | None  # what to wait on when there is nothing to answer with
 
 
-def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
-    """One read: the visible events after ``cursor``, and the keys to wait on if there are none."""
-    after = events.decode_cursor(conn, cursor)
-    visible = events.visible_after(conn, caller.user_id, after, limit)
+def _wait_keys(conn: Connection, caller: Caller) -> list[str]:
     keys = [f"u:{caller.user_id}", f"d:{caller.device_id}", "org"]
     keys += [
         f"c:{cid}"
@@ -74,13 +74,107 @@ def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int)
             select(members.c.conversation_id).where(members.c.user_id == caller.user_id)
         )
     ]
-    return _Poll(visible, events.epoch(conn), keys)
+    return keys
+
+
+def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
+    """One read: the visible events after ``cursor``, or the keys to wait on if there are none."""
+    if conn.dialect.name == "sqlite":
+        return _poll_sqlite(conn, caller, cursor, limit)
+    after = events.decode_cursor(conn, cursor)
+    visible = events.visible_after(conn, caller.user_id, after, limit)
+    # decode_cursor has checked a given cursor's epoch against this database's: no second read.
+    epoch = cursor.rpartition(".")[0] if cursor else events.epoch(conn)
+    next_cursor = events.encode_cursor(epoch, visible.next_seq)
+    if not visible.rows:
+        return _Poll(None, next_cursor, _wait_keys(conn, caller))
+    body = to_json({"events": visible.rows, "cursor": next_cursor, "more": visible.more})
+    return _Poll(body, next_cursor, None)
+
+
+# --- the SQLite fast path --------------------------------------------------------------------
+# Every long-poll answer and every re-poll runs this, so it is written against the driver: two
+# statements (cursor check, events) instead of six built and compiled by SQLAlchemy per call, and
+# the stored payload JSON is spliced into the answer as it is, never parsed and dumped again. It
+# keeps the rules of events.decode_cursor and events.visible_after (including: a personal event
+# about a message is hidden once the user left its conversation), so a change to those rules
+# must be made here too; the PostgreSQL path above uses those functions themselves.
+
+_SQLITE_HEAD = (
+    "SELECT (SELECT value FROM meta WHERE key = 'epoch'),"
+    " (SELECT value FROM meta WHERE key = 'pruned_through'),"
+    " (SELECT coalesce(max(seq), 0) FROM events)"
+)
+_SQLITE_VISIBLE = (
+    "SELECT seq, type, at, payload FROM ("
+    " SELECT e.seq AS seq, e.type AS type, e.at AS at, e.payload AS payload"
+    "  FROM members AS m JOIN events AS e"
+    "  ON e.aud_conversation_id = m.conversation_id AND e.seq > ?1 AND e.seq >= m.joined_seq"
+    "  WHERE m.user_id = ?2"
+    " UNION ALL SELECT seq, type, at, payload FROM events WHERE aud_user_id = ?2 AND seq > ?1"
+    "  AND (message_id IS NULL OR EXISTS (SELECT 1 FROM messages AS x JOIN members AS xm"
+    "   ON xm.conversation_id = x.conversation_id AND xm.user_id = ?2"
+    "   WHERE x.id = events.message_id))"
+    " UNION ALL SELECT seq, type, at, payload FROM events WHERE aud_org = 1 AND seq > ?1"
+    ") ORDER BY seq LIMIT ?3"
+)
+
+
+def _sqlite_cursor_seq(cursor: str | None, epoch: str, pruned: str | None, head: int) -> int:
+    """events.decode_cursor's rules over values already read."""
+    if not cursor:
+        return 0
+    prefix, _, tail = cursor.rpartition(".")
+    if not prefix or not tail.isdigit() or len(tail) > 18:
+        raise BadRequest("The cursor is not one this server handed out.", code="cursor_invalid")
+    seq = int(tail)
+    if prefix != epoch:
+        raise CursorExpired("The cursor belongs to another server database; fetch a snapshot.")
+    if pruned is not None and seq < int(pruned):
+        raise CursorExpired("Events after this cursor were pruned by retention; fetch a snapshot.")
+    if seq > head:
+        raise BadRequest("The cursor is ahead of this server.", code="cursor_invalid")
+    return seq
+
+
+def _sqlite_at(stored: str) -> str:
+    """SQLAlchemy's stored UTC text ("2026-01-05 09:00:00.000000") as pydantic writes it."""
+    text = stored.replace(" ", "T", 1)
+    if text.endswith(".000000"):
+        text = text[:-7]
+    return text + "Z"
+
+
+def _poll_sqlite(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    epoch, pruned, head = driver.execute(_SQLITE_HEAD).fetchone()
+    if epoch is None:
+        raise RuntimeError("database not initialised: run `courtyard-server init`")
+    after = _sqlite_cursor_seq(cursor, epoch, pruned, int(head))
+    rows = driver.execute(_SQLITE_VISIBLE, (after, caller.user_id, limit + 1)).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = int(rows[-1][0]) if rows else after
+    next_cursor = events.encode_cursor(epoch, last if more else max(int(head), after, last))
+    if not rows:
+        return _Poll(None, next_cursor, _wait_keys(conn, caller))
+    parts = []
+    for seq, type_, at, payload in rows:
+        head_json = f'{{"seq":{int(seq)},"type":{json.dumps(type_)},"at":"{_sqlite_at(at)}"'
+        rest = payload.strip()
+        parts.append(head_json + ("}" if rest == "{}" else "," + rest[1:]))
+    body = (
+        f'{{"events":[{",".join(parts)}],"cursor":"{next_cursor}",'
+        f'"more":{"true" if more else "false"}}}'
+    )
+    return _Poll(body.encode(), next_cursor, None)
 
 
 async def long_poll(
     service: Service, token_hash: str | None, cursor: str | None, wait: float, limit: int
-) -> wire.EventBatch:
-    """Events after ``cursor``; if there are none, wait up to ``wait`` s for some to arrive.
+) -> bytes:
+    """Events after ``cursor`` as an ``EventBatch`` in JSON; if none, wait up to ``wait`` s for some.
 
     Every wake-up re-reads the database, which also re-checks the token: a token revoked while
     its long-poll waits gets 401 at once.
@@ -92,9 +186,12 @@ async def long_poll(
         generation = notifier.generation
         poll = await service.read(token_hash, _poll_once, cursor, limit)
         remaining = deadline - loop.time()
-        if poll.visible.rows or remaining <= 0:
-            return _batch(poll)
-        cursor = events.encode_cursor(poll.epoch, poll.visible.next_seq)
+        if poll.keys is None:
+            assert poll.body is not None
+            return poll.body
+        cursor = poll.cursor
+        if remaining <= 0:
+            return to_json({"events": [], "cursor": cursor, "more": False})
         waiter = notifier.subscribe(poll.keys)
         try:
             if not notifier.changed_since(waiter, generation):
@@ -102,13 +199,3 @@ async def long_poll(
                     await asyncio.wait_for(waiter.event.wait(), timeout=remaining)
         finally:
             notifier.unsubscribe(waiter)
-
-
-def _batch(poll: _Poll) -> wire.EventBatch:
-    return wire.EventBatch.model_validate(
-        {
-            "events": poll.visible.rows,
-            "cursor": events.encode_cursor(poll.epoch, poll.visible.next_seq),
-            "more": poll.visible.more,
-        }
-    )

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import ValidationError
 from sqlalchemy import Connection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import wire
+from app.core.errors import ApiError, ServerError
 from app.server import queries
 from app.server.actions import messages, receipts
 from app.server.api.deps import IdPath, Svc, TokenHash
-from app.server.api.problems import problems
-from app.server.auth import Caller
+from app.server.api.problems import problem_response, problems
+from app.server.auth import Caller, token_hash
+from app.server.service import Service
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 Emoji = Annotated[str, Path(min_length=1, max_length=32)]
@@ -167,3 +176,102 @@ async def get_receipts(message_id: IdPath, service: Svc, token: TokenHash) -> wi
 )
 async def urge(message_id: IdPath, service: Svc, token: TokenHash) -> wire.UrgeResult:
     return await service.write(token, receipts.urge, message_id)
+
+
+# --- the send's fast lane ---------------------------------------------------------------------
+
+_SEND_PATH = re.compile(r"/api/v1/conversations/([1-9][0-9]{0,14})/messages", re.ASCII)
+_LANE_MAX_BODY = 64 * 1024  # larger bodies take FastAPI's way (and its limits)
+
+
+def bearer_hash(scope: Scope) -> str | None:
+    """The hashed bearer token of a request with exactly one well-formed one, else None."""
+    token = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not credentials or token is not None:
+                return None
+            token = credentials
+    return token_hash(token) if token is not None else None
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bool(value.split(b";", 1)[0].strip().lower() == b"application/json")
+    return False
+
+
+def send_fast_lane(app: ASGIApp, service: Service) -> ASGIApp:
+    """Answer ``POST /api/v1/conversations/{id}/messages`` without FastAPI's request machinery.
+
+    Sending is the other half of delivery; FastAPI's routing, dependencies and body handling
+    cost more than the send's own transaction. Only a well-formed send takes this lane and it
+    does what ``send`` above does, errors included; anything else (no bearer token, a body the
+    schema rejects, an oversized body) is replayed to FastAPI, which answers as it always has.
+    """
+
+    async def lane(scope: Scope, receive: Receive, send: Send) -> None:
+        match = (
+            _SEND_PATH.fullmatch(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "POST"
+            else None
+        )
+        hashed = bearer_hash(scope) if match else None
+        if match is None or hashed is None or not _is_json(scope):
+            await app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            more = message.get("more_body", False)
+            if size > _LANE_MAX_BODY:
+                break
+        body = b"".join(chunks)
+        req = None
+        if not more:
+            with contextlib.suppress(ValidationError):
+                req = wire.MessageCreate.model_validate_json(body)
+        if req is None:
+            await app(scope, _replay(body, more, receive), send)
+            return
+        try:
+            message_, created = await service.write(hashed, messages.send, int(match[1]), req)
+        except ApiError as err:
+            await problem_response(err)(scope, receive, send)
+            return
+        except Exception:
+            log.exception("send failed")
+            await problem_response(ServerError("Something went wrong on the server."))(
+                scope, receive, send
+            )
+            return
+        data = message_.model_dump_json().encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+        await send(
+            {"type": "http.response.start", "status": 201 if created else 200, "headers": headers}
+        )
+        await send({"type": "http.response.body", "body": data})
+
+    return lane
+
+
+def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+    """A ``receive`` that hands out the already-read ``body`` first, then the rest."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return again

@@ -1,0 +1,1 @@
+"""Benchmarks with recorded results (bench/RESULTS.md); run with ``python -m bench [name ...]``."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from app.client.changes import Changes, ChangeSet, Urge
 from app.client.queries import my_id
 from app.core.wire import (
+    AvailabilityUpdated,
     Conversation,
     ConversationCreated,
     ConversationLeft,
@@ -31,6 +32,7 @@ from app.core.wire import (
     ReadMarker,
     ReadMarkerMoved,
     Snapshot,
+    StatusUpdated,
     Topic,
     TopicChanged,
     User,
@@ -70,6 +72,14 @@ def put_user(conn: Connection, cs: ChangeSet, user: User) -> None:
     )
     if cur.rowcount:
         cs.users.add(user.id)
+
+
+def patch_user(conn: Connection, cs: ChangeSet, user_id: int, **fields: Any) -> None:
+    """Update presence fields (status, schedule, DND, availability) of a known user."""
+    row = conn.execute("SELECT data FROM users WHERE id = ?", (user_id,)).fetchone()
+    if row is None:  # not known yet: the next snapshot or user.updated brings everything
+        return
+    put_user(conn, cs, User.model_validate_json(row[0]).model_copy(update=fields))
 
 
 def put_conversation(conn: Connection, cs: ChangeSet, conv: Conversation) -> None:
@@ -245,6 +255,17 @@ def _apply_event(conn: Connection, cs: ChangeSet, event: Any, me: int | None) ->
         put_user(conn, cs, event.user)
     elif isinstance(event, PolicyUpdated):
         put_policy(conn, cs, event.policy)
+    elif isinstance(event, StatusUpdated):
+        patch_user(conn, cs, event.user_id, status=event.status)
+    elif isinstance(event, AvailabilityUpdated):
+        patch_user(
+            conn,
+            cs,
+            event.user_id,
+            schedule=event.schedule,
+            dnd_until=event.dnd_until,
+            availability=event.availability,
+        )
 
 
 # Indirection point: tests replace it to fail in the middle of a batch.

@@ -8,9 +8,20 @@ the public protocol (docs/protocol.md): rename nothing without a protocol versio
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
+
+from app.core.offhours.schedule import WorkSchedule
 
 # The largest id a client may send: 2**53 - 1 is exact in a double, so JSON tools that compare
 # numbers as floats (JavaScript, JSON Schema validators) agree with the server on the bound.
@@ -74,12 +85,95 @@ class User(Model):
     time_zone: str = "UTC"
     active: bool = True
     admin: bool = False
+    # Presence (issues 5 and 6), as of the moment the payload was made:
+    status: UserStatus | None = None
+    availability: UserAvailability | None = None
+    # The person's own working hours; None means the organisation's ``default_schedule`` in
+    # ``time_zone`` (app.core.offhours.schedule.effective_schedule), or none at all.
+    schedule: Schedule | None = None
+    dnd_until: dt.datetime | None = None
 
 
 class LoginResponse(Model):
     token: str
     device_id: int
     user: User
+
+
+# --- workday status and off-hours -----------------------------------------------------------
+
+StatusSource = Literal["manual", "meeting", "topic", "document", "app", "idle", "presence"]
+STATUS_TEXT_MAX = 200
+
+
+class StatusSet(Model):
+    """``PUT /api/v1/me/status``: what others see; an empty (or blank) ``text`` clears it.
+
+    Only a sharing rule's output is ever sent here, never a raw window title. An ``expires_at``
+    already past stores a status nobody sees.
+    """
+
+    text: Annotated[
+        str, StringConstraints(max_length=STATUS_TEXT_MAX), AfterValidator(strip_blanks)
+    ]
+    emoji: Annotated[str, StringConstraints(max_length=32)] = ""
+    source: StatusSource
+    expires_at: AwareDatetime | None = None
+
+
+class UserStatus(Model):
+    text: str
+    emoji: str = ""
+    source: StatusSource
+    expires_at: dt.datetime | None = None
+    updated_at: dt.datetime
+
+
+AvailabilityReason = Literal["working", "off_hours", "weekend", "holiday", "dnd"]
+
+
+class UserAvailability(Model):
+    """``off`` and why at the payload's time; ``until`` is when that flips (None: not in sight).
+
+    Time moves on without events: clients recompute it from ``schedule`` and ``dnd_until`` with
+    app.core.offhours.availability.availability, the same function the server runs.
+    """
+
+    off: bool
+    until: dt.datetime | None = None
+    reason: AvailabilityReason
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]"
+IntervalText = Annotated[str, StringConstraints(pattern=f"^{_HHMM}-{_HHMM}$")]
+
+
+class Schedule(Model):
+    """Working hours: per weekday "HH:MM-HH:MM" intervals (an end at or before the start runs
+    past midnight), an IANA ``zone`` and holiday dates; WorkSchedule.to_dict's form."""
+
+    zone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    days: dict[Weekday, Annotated[list[IntervalText], Field(max_length=12)]] = {}
+    holidays: Annotated[list[dt.date], Field(max_length=1000)] = []
+
+    @model_validator(mode="after")
+    def _valid(self) -> Schedule:
+        self.to_schedule()  # ValueError (unknown zone, bad interval) → a validation error
+        return self
+
+    def to_schedule(self) -> WorkSchedule:
+        return WorkSchedule.from_dict(self.model_dump(mode="json"))
+
+    @classmethod
+    def of(cls, schedule: WorkSchedule) -> Schedule:
+        return cls.model_validate(schedule.to_dict())
+
+
+class DndSet(Model):
+    """``PUT /api/v1/me/dnd``: do not disturb until an instant; null (or a past instant) ends it."""
+
+    until: AwareDatetime | None
 
 
 # --- conversations and topics ---------------------------------------------------------------
@@ -252,6 +346,79 @@ class OrgPolicy(Model):
     watermark_angle: float = -30.0
     watermark_density: float = 1.0
     capture_protection: bool = False
+    # Working hours of everyone without their own, in each person's time zone (None: nobody is
+    # off by schedule), and how many urgent notifications (urgent sends, urges) one sender may
+    # push to people who are off per hour.
+    default_schedule: Schedule | None = None
+    urgent_offhours_per_hour: int = 20
+
+
+class PolicyChange(Model):
+    """``PUT /api/v1/admin/policy``: the fields given replace the current ones, others stay.
+
+    ``null`` clears a setting that may be empty (``retention_days``, ``default_schedule``) and
+    leaves any other unchanged.
+    """
+
+    edit_window_seconds: Annotated[int, Field(ge=0, le=10 * 365 * 86400)] | None = None
+    max_body_bytes: Annotated[int, Field(ge=1, le=1024 * 1024)] | None = None
+    retention_days: Annotated[int, Field(ge=1, le=100 * 366)] | None = None
+    watermark_enabled: Flag | None = None
+    watermark_template: Annotated[str, StringConstraints(max_length=500)] | None = None
+    watermark_opacity: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    watermark_angle: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
+    watermark_density: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
+    capture_protection: Flag | None = None
+    default_schedule: Schedule | None = None
+    urgent_offhours_per_hour: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+    def changes(self) -> dict[str, Any]:
+        nullable = {"retention_days", "default_schedule"}
+        given = self.model_dump(mode="json", exclude_unset=True)
+        return {k: v for k, v in given.items() if v is not None or k in nullable}
+
+
+# --- audit and device protection (issue 7) --------------------------------------------------
+
+CaptureProtection = Literal["active", "unsupported", "off"]
+
+
+class DeviceProtectionReport(Model):
+    """``POST /api/v1/me/device/protection``: what the calling device really does now."""
+
+    watermark_shown: Flag
+    capture_protection: CaptureProtection
+    platform: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class DeviceProtection(Model):
+    device_id: int
+    user_id: int
+    watermark_shown: bool
+    capture_protection: CaptureProtection
+    platform: str
+    reported_at: dt.datetime
+
+
+AuditAction = Literal["policy.updated", "device.protection"]
+
+
+class AuditEntry(Model):
+    """Who did what, when: ``details`` holds ``old`` and ``new`` (policy: only changed keys)."""
+
+    id: int
+    at: dt.datetime
+    action: AuditAction
+    actor_user_id: int | None = None  # None: the server's command line
+    device_id: int | None = None
+    details: dict[str, Any]
+
+
+class AuditPage(Model):
+    """Newest first; ask for the next page with ``before`` = the last entry's id."""
+
+    entries: list[AuditEntry]
+    has_more: bool
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -325,6 +492,24 @@ class PolicyUpdated(EventBase):
     policy: OrgPolicy
 
 
+class StatusUpdated(EventBase):
+    """A person's workday status changed or was cleared (``status`` None); to the organisation."""
+
+    type: Literal["status.updated"] = "status.updated"
+    user_id: int
+    status: UserStatus | None = None
+
+
+class AvailabilityUpdated(EventBase):
+    """A person changed their working hours or DND; ``availability`` is as of ``at``."""
+
+    type: Literal["availability.updated"] = "availability.updated"
+    user_id: int
+    schedule: Schedule | None = None
+    dnd_until: dt.datetime | None = None
+    availability: UserAvailability
+
+
 Event = Annotated[
     MessageCreated
     | MessageUpdated
@@ -335,7 +520,9 @@ Event = Annotated[
     | ReadMarkerMoved
     | MessageUrged
     | UserUpdated
-    | PolicyUpdated,
+    | PolicyUpdated
+    | StatusUpdated
+    | AvailabilityUpdated,
     Field(discriminator="type"),
 ]
 

@@ -265,6 +265,37 @@ def cmd_policy_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schedule_default(args: argparse.Namespace) -> int:
+    """The organisation's default working hours (a policy change: evented and audited)."""
+    service = _service(args)
+    schedule: dict[str, object] | None = None
+    if not args.clear:
+        if not args.hours:
+            raise SystemExit("error: give --hours HH:MM-HH:MM (repeatable), or --clear")
+        days = {day: list(args.hours) for day in args.days.split(",") if day}
+        schedule = {"zone": args.zone, "days": days, "holidays": args.holidays}
+    policy = service.run_sync(org.set_policy, {"default_schedule": schedule})
+    shown = policy.default_schedule.model_dump(mode="json") if policy.default_schedule else None
+    print(json.dumps({"default_schedule": shown}, indent=2))
+    return 0
+
+
+def cmd_audit_list(args: argparse.Namespace) -> int:
+    """Audit entries, newest first, one per line: id, time, action, actor, device, details."""
+    from app.server.actions import audit
+
+    service = _service(args)
+    page = service.db.read_sync(lambda conn: audit.page(conn, args.before, args.limit))
+    for e in page.entries:
+        actor = f"user {e.actor_user_id}" if e.actor_user_id is not None else "cli"
+        device = f"device {e.device_id}" if e.device_id is not None else "-"
+        details = json.dumps(e.details, sort_keys=True, ensure_ascii=False)
+        print(f"{e.id}\t{e.at:%Y-%m-%dT%H:%M:%SZ}\t{e.action}\t{actor}\t{device}\t{details}")
+    if page.has_more and page.entries:
+        print(f"(more: --before {page.entries[-1].id})", file=sys.stderr)
+    return 0
+
+
 def cmd_events_prune(args: argparse.Namespace) -> int:
     service = _service(args)
     count = service.run_sync(org.prune_events, args.before_seq)
@@ -346,6 +377,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = policy.add_parser("set", help="e.g. watermark_enabled=true edit_window_seconds=900")
     p.add_argument("settings", nargs="+", metavar="KEY=VALUE")
     p.set_defaults(func=cmd_policy_set)
+
+    p = (
+        sub.add_parser("schedule", help="organisation default working hours")
+        .add_subparsers(dest="action", required=True)
+        .add_parser(
+            "default", help="e.g. --zone Europe/Berlin --hours 09:00-12:00 --hours 13:00-17:00"
+        )
+    )
+    p.add_argument("--zone", default="UTC", help="IANA zone (each person's own zone applies)")
+    p.add_argument("--days", default="mon,tue,wed,thu,fri", help="comma-separated weekdays")
+    p.add_argument("--hours", action="append", default=[], metavar="HH:MM-HH:MM")
+    p.add_argument("--holiday", dest="holidays", action="append", default=[], metavar="DATE")
+    p.add_argument("--clear", action="store_true", help="no default: nobody off by schedule")
+    p.set_defaults(func=cmd_schedule_default)
+
+    p = (
+        sub.add_parser("audit", help="the audit log")
+        .add_subparsers(dest="action", required=True)
+        .add_parser("list", help="policy changes and device protection reports, newest first")
+    )
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--before", type=int, default=None, help="only entries with a smaller id")
+    p.set_defaults(func=cmd_audit_list)
 
     ev = sub.add_parser("events", help="the event log").add_subparsers(dest="action", required=True)
     p = ev.add_parser("prune", help="delete events before a seq (older cursors expire)")

@@ -6,6 +6,7 @@ that does not exist (``not_found``), so ids leak nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, RowMapping, and_, select
 
 from app.core import wire
 from app.core.errors import NotFound
+from app.server import presence
 from app.server.db.schema import (
     conversations,
     members,
@@ -42,16 +44,28 @@ def user_from_row(row: RowMapping) -> wire.User:
     )
 
 
-def load_user(conn: Connection, user_id: int) -> wire.User:
+def load_user(conn: Connection, user_id: int, *, now: dt.datetime | None = None) -> wire.User:
+    """The user with presence (status, availability) as of ``now`` (default: the system clock)."""
     row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
     if row is None:
         raise NotFound("No such user.")
-    return user_from_row(row)
+    return _with_presence(conn, [user_from_row(row)], now)[0]
 
 
-def all_users(conn: Connection) -> list[wire.User]:
+def all_users(conn: Connection, *, now: dt.datetime | None = None) -> list[wire.User]:
     rows = conn.execute(select(users).order_by(users.c.id)).mappings().all()
-    return [user_from_row(r) for r in rows]
+    return _with_presence(conn, [user_from_row(r) for r in rows], now)
+
+
+def _with_presence(
+    conn: Connection, people: list[wire.User], now: dt.datetime | None
+) -> list[wire.User]:
+    return presence.decorate(
+        conn,
+        people,
+        default=policy(conn).default_schedule,
+        now=now or dt.datetime.now(dt.UTC),
+    )
 
 
 def is_member(conn: Connection, conversation_id: int, user_id: int) -> bool:

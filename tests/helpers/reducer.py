@@ -22,6 +22,8 @@ HANDLED = {
     "message.urged",
     "user.updated",
     "policy.updated",
+    "status.updated",
+    "availability.updated",
 }
 
 
@@ -67,6 +69,12 @@ class State:
         self.messages = {k: m for k, m in self.messages.items() if m["conversation_id"] != cid}
         self.markers = {k: m for k, m in self.markers.items() if k[0] != cid}
 
+    def _user_fields(self, user_id: int, **fields: Any) -> None:
+        if user_id in self.users:
+            self.users[user_id] = {**self.users[user_id], **fields}
+        if user_id == self.me["id"]:
+            self.me = {**self.me, **fields}
+
     def apply(self, event: dict[str, Any]) -> None:
         wire.EventBatch.model_validate({"events": [event], "cursor": "x", "more": False})
         kind = event["type"]
@@ -93,5 +101,14 @@ class State:
                 self.me = event["user"]
         elif kind == "policy.updated":
             self.policy = event["policy"]
+        elif kind == "status.updated":
+            self._user_fields(event["user_id"], status=event["status"])
+        elif kind == "availability.updated":
+            self._user_fields(
+                event["user_id"],
+                schedule=event["schedule"],
+                dnd_until=event["dnd_until"],
+                availability=event["availability"],
+            )
         else:
             raise AssertionError(f"the reducer does not know {kind!r}")

@@ -84,6 +84,15 @@ def _script(c: dict[str, httpx.Client], ids: dict[str, int], data: Path) -> None
     assert cli(data, "policy", "set", "edit_window_seconds=600").returncode == 0
     dm = carol.post("/api/v1/conversations", json={"kind": "dm", "members": [ids["dave"]]})
     send(carol, dm.json()["id"], "psst")
+    # Presence: a status set and cleared, one kept; working hours (round the clock, so that
+    # availability cannot change between the events and the snapshot) and a DND.
+    status = {"text": "In topic: launch v2", "emoji": "", "source": "topic"}
+    assert alice.put("/api/v1/me/status", json=status).is_success
+    assert bob.put("/api/v1/me/status", json={**status, "source": "manual"}).is_success
+    assert bob.put("/api/v1/me/status", json={"text": "", "source": "manual"}).is_success
+    all_day = {d: ["00:00-00:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    assert carol.put("/api/v1/me/schedule", json={"zone": "Asia/Tokyo", "days": all_day}).is_success
+    assert dave.put("/api/v1/me/dnd", json={"until": "2099-01-01T00:00:00Z"}).is_success
 
 
 def test_snapshot_plus_events_equals_a_later_snapshot(tmp_path: Path) -> None:

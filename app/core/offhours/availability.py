@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from app.features.offhours.schedule import WorkSchedule, spans_from, to_instant
+from app.core.offhours.schedule import WorkSchedule, spans_from, to_instant
 
 Reason = Literal["working", "off_hours", "weekend", "holiday", "dnd"]
 _REASONS: tuple[Reason, ...] = get_args(Reason)
@@ -152,3 +152,15 @@ def availability(schedule: WorkSchedule, dnd: Dnd | None, now: dt.datetime) -> A
     if working:
         return Availability(off=False, until=end, reason="working")
     return Availability(off=True, until=nxt, reason=_off_reason(schedule, at))
+
+
+def person_availability(
+    schedule: WorkSchedule | None, dnd: Dnd | None, now: dt.datetime
+) -> Availability:
+    """:func:`availability` for someone whose working hours may be unknown (``schedule`` None):
+    such a person is never off by schedule, only while a manual DND lasts."""
+    if schedule is not None:
+        return availability(schedule, dnd, now)
+    if dnd is not None and dnd.active(now):
+        return Availability(off=True, until=dnd.until, reason="dnd")
+    return Availability(off=False, until=None, reason="working")

@@ -166,3 +166,22 @@ def spans_from(
             if end > start:
                 spans.append((start, end))
         yield from sorted(spans)
+
+
+def effective_schedule(
+    own: WorkSchedule | None, organisation: WorkSchedule | None, time_zone: str
+) -> WorkSchedule | None:
+    """A person's working hours: their own, else the organisation default in their own zone.
+
+    The default's hours are meant as local hours everywhere ("09:00–17:00 wherever you are"), so
+    it takes the person's ``time_zone``; an unknown zone keeps the default's own. None means no
+    working hours are known: nobody is ever off by schedule, only by manual DND.
+    """
+    if own is not None:
+        return own
+    if organisation is None:
+        return None
+    try:
+        return organisation.with_zone(time_zone)
+    except ValueError:
+        return organisation

@@ -1,6 +1,6 @@
 """Off-hours: working hours, manual DND, availability, and what happens to notifications while off."""
 
-from app.features.offhours.availability import (
+from app.core.offhours.availability import (
     HORIZON_DAYS,
     Availability,
     Dnd,
@@ -10,6 +10,7 @@ from app.features.offhours.availability import (
     dnd_until,
     dnd_until_next_workday,
 )
+from app.core.offhours.schedule import Interval, WorkSchedule, default_schedule
 from app.features.offhours.notify import (
     BreakthroughPolicy,
     BreakthroughRule,
@@ -21,7 +22,6 @@ from app.features.offhours.notify import (
     notification_decision,
 )
 from app.features.offhours.phrasing import describe_availability, send_hint, when_phrase
-from app.features.offhours.schedule import Interval, WorkSchedule, default_schedule
 
 __all__ = [
     "HORIZON_DAYS",

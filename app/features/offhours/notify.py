@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from app.features.offhours.availability import Availability
+from app.core.offhours.availability import Availability
 
 BreakthroughRule = Literal["anyone", "manager_and_list", "never"]
 Decision = Literal["notify", "silent"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from app.features.offhours.availability import Availability
+from app.core.offhours.availability import Availability
 
 _LEADS = {
     "dnd": "{name} has do not disturb on",

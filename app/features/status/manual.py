@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from app.features.offhours.schedule import to_instant
+from app.core.offhours.schedule import to_instant
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import wire
 from app.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from app.server import queries
+from app.server.actions import offhours
 from app.server.actions.base import Tx, dump
 from app.server.auth import Caller
 from app.server.db.schema import events, members, messages, reactions, topics, users
@@ -140,6 +141,10 @@ def send(
         mentions=mention_ids,
         mentions_all=mentions_all,
     )
+    if req.urgent:  # respect people who are off: limited per sender, and recorded
+        offhours.check_breakthrough(
+            tx, caller.user_id, queries.member_ids(tx.conn, conversation_id), message.id, "urgent"
+        )
     tx.emit(
         "message.created",
         {"message": dump(message)},

@@ -9,6 +9,7 @@ from sqlalchemy import delete, insert, select, update
 
 from app.core import wire
 from app.server import queries
+from app.server.actions import audit
 from app.server.actions.base import Tx, dump
 from app.server.db.schema import events, meta
 from app.server.events import Audience
@@ -28,13 +29,31 @@ def initialise(tx: Tx) -> bool:
     return True
 
 
-def set_policy(tx: Tx, changes: dict[str, object]) -> wire.OrgPolicy:
-    merged = queries.policy(tx.conn).model_dump() | changes
-    policy = wire.OrgPolicy.model_validate(merged)
+def set_policy(
+    tx: Tx, changes: dict[str, object], *, actor_user_id: int | None = None
+) -> wire.OrgPolicy:
+    """Apply ``changes`` (validated as a PolicyChange); an actual change is evented and audited.
+
+    ``actor_user_id`` is the admin who made it through the API; None is the command line.
+    """
+    given = wire.PolicyChange.model_validate(changes).changes()
+    current = queries.policy(tx.conn)
+    old = current.model_dump(mode="json")
+    policy = wire.OrgPolicy.model_validate(old | given)
+    new = policy.model_dump(mode="json")
+    diff = sorted(k for k in new if new[k] != old.get(k))
+    if not diff:
+        return policy
     tx.conn.execute(
         update(meta).where(meta.c.key == "policy").values(value=policy.model_dump_json())
     )
     tx.emit("policy.updated", {"policy": dump(policy)}, Audience(org=True))
+    audit.record(
+        tx,
+        "policy.updated",
+        {"old": {k: old.get(k) for k in diff}, "new": {k: new[k] for k in diff}},
+        actor_user_id=actor_user_id,
+    )
     return policy
 
 

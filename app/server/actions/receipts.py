@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from app.core import wire
 from app.core.errors import Conflict, Forbidden, NotFound, RateLimited
 from app.server import queries
+from app.server.actions import offhours
 from app.server.actions.base import Tx, dump
 from app.server.auth import Caller
 from app.server.db.schema import messages, read_marks, read_state, urges
@@ -117,6 +118,7 @@ def urge(tx: Tx, caller: Caller, message_id: int) -> wire.UrgeResult:
     targets = receipts(tx.conn, caller, message_id).unread
     if not targets:
         return wire.UrgeResult(message_id=message_id, urged=[])
+    offhours.check_breakthrough(tx, caller.user_id, targets, message_id, "urge")
     tx.conn.execute(
         insert(urges).values(
             message_id=message_id, by_user_id=caller.user_id, user_ids=targets, at=tx.now

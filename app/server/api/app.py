@@ -11,10 +11,12 @@ from fastapi import FastAPI
 
 from app.server.api import (
     problems,
+    routes_admin,
     routes_auth,
     routes_conversations,
     routes_messages,
     routes_people,
+    routes_presence,
     routes_sync,
 )
 from app.server.service import Service
@@ -55,6 +57,8 @@ def create_app(
         routes_conversations,
         routes_messages,
         routes_sync,
+        routes_presence,
+        routes_admin,
     ):
         app.include_router(module.router)
     return app

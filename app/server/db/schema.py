@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -209,4 +210,70 @@ events = Table(
     Index("ix_events_user", "aud_user_id", "seq"),
     Index("ix_events_message", "message_id"),
     sqlite_autoincrement=True,  # a pruned seq is never handed out again
+)
+
+
+# --- presence, off-hours and audit (revision 0002) ---------------------------------------------
+
+# One row per person who ever published a status; empty text = no status. The token bucket
+# (tokens, refilled since rl_at) limits publishes per user across server instances.
+user_status = Table(
+    "user_status",
+    metadata,
+    Column("user_id", BigId, ForeignKey("users.id"), primary_key=True),
+    Column("text", String(200), nullable=False),
+    Column("emoji", String(32), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("rl_tokens", Float, nullable=False),
+    Column("rl_at", UtcDateTime(), nullable=False),
+)
+
+# A person's own working hours (WorkSchedule.to_dict; NULL: the organisation default) and DND.
+user_offhours = Table(
+    "user_offhours",
+    metadata,
+    Column("user_id", BigId, ForeignKey("users.id"), primary_key=True),
+    Column("schedule", JSON, nullable=True),
+    Column("dnd_until", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Every urgent notification (an urgent send or an urge) that reached someone who was off.
+breakthroughs = Table(
+    "breakthroughs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sender_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("recipient_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("message_id", BigId, ForeignKey("messages.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_breakthroughs_sender_at", "sender_id", "at"),
+)
+
+# What each device last reported about its watermark and capture protection.
+device_protection = Table(
+    "device_protection",
+    metadata,
+    Column("device_id", BigId, ForeignKey("devices.id"), primary_key=True),
+    Column("user_id", BigId, ForeignKey("users.id"), nullable=False),
+    Column("watermark_shown", Boolean, nullable=False),
+    Column("capture_protection", String(16), nullable=False),
+    Column("platform", String(64), nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),
+)
+
+# Policy changes and protection reports: who, when, old → new. Append-only.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("actor_user_id", BigId, ForeignKey("users.id"), nullable=True),
+    Column("device_id", BigId, nullable=True),
+    Column("details", JSON, nullable=False),
+    sqlite_autoincrement=True,  # an audit id is never reused
 )

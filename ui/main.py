@@ -41,7 +41,12 @@ def open_main_window(session: Session, *, org_name: str = "Courtyard") -> MainWi
     bridge = Bridge()
     people = People()
     window = MainWindow(
-        store=session.store, outbox=session.outbox, bridge=bridge, people=people, org_name=org_name
+        store=session.store,
+        outbox=session.outbox,
+        bridge=bridge,
+        people=people,
+        org_name=org_name,
+        remote=session,
     )
     bridge.setParent(window)
     people.setParent(window)

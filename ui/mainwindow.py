@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QMainWindow,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -23,6 +24,7 @@ from app.client.outbox import Outbox
 from app.client.rows import ConversationRow
 from app.client.store import Store
 from app.core.wire import Topic
+from ui.actions import MessageActions, Remote
 from ui.bridge import Bridge
 from ui.delegates.message import MessageDelegate
 from ui.delegates.sidebar import ConversationDelegate, TopicDelegate
@@ -30,10 +32,12 @@ from ui.models.conversations import ConversationListModel
 from ui.models.messages import MessageListModel
 from ui.models.topics import TopicListModel
 from ui.people import People
+from ui.read_tracker import ReadTracker
 from ui.tasks import TaskGroup
-from ui.widgets.composer import Composer
+from ui.widgets.composer import Composer, Submission
 from ui.widgets.header import ConversationHeader
 from ui.widgets.message_view import MessageView
+from ui.widgets.urge_banner import UrgeBanner
 
 
 def _list(name: str, parent: QWidget) -> QListView:
@@ -56,6 +60,7 @@ class MainWindow(QMainWindow):
         bridge: Bridge,
         people: People,
         org_name: str = "Courtyard",
+        remote: Remote | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -64,6 +69,7 @@ class MainWindow(QMainWindow):
         self.outbox = outbox
         self.bridge = bridge
         self.people = people
+        self.remote = remote
         self._tasks = TaskGroup("mainwindow")
         self.conversations = ConversationListModel(store, people, self)
         self.topics = TopicListModel(store, self)
@@ -116,6 +122,10 @@ class MainWindow(QMainWindow):
         tl.setContentsMargins(0, 0, 0, 0)
         tl.setSpacing(0)
         tl.addWidget(self.topic_pane_title)
+        self.new_topic_button = QPushButton("+ New topic", topic_pane)
+        self.new_topic_button.setObjectName("newTopicButton")
+        self.new_topic_button.setFlat(True)
+        tl.addWidget(self.new_topic_button)
         tl.addWidget(self.topic_view, 1)
 
         message_pane = QFrame(self)
@@ -126,10 +136,32 @@ class MainWindow(QMainWindow):
         self.message_view.setItemDelegate(self.message_delegate)
         self.message_view.setModel(self.messages)
         self.composer = Composer(message_pane)
+        self.urge_banner = UrgeBanner(message_pane)
+        self.message_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.message_actions = MessageActions(
+            view=self.message_view,
+            model=self.messages,
+            composer=self.composer,
+            outbox=self.outbox,
+            store=self.store,
+            people=self.people,
+            remote=self.remote,
+            window=self,
+        )
+        self.read_tracker = ReadTracker(
+            self.message_view,
+            self.messages,
+            window=self,
+            mark_read=self.outbox.mark_read,
+            unread=self._unread_of,
+            sidebar=self.conversations,
+            parent=self,
+        )
         ml = QVBoxLayout(message_pane)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.setSpacing(0)
         ml.addWidget(self.header)
+        ml.addWidget(self.urge_banner)
         ml.addWidget(self.message_view, 1)
         composer_box = QVBoxLayout()
         composer_box.setContentsMargins(16, 8, 16, 16)
@@ -162,6 +194,17 @@ class MainWindow(QMainWindow):
         self.composer.message_submitted.connect(self.on_composer_message_submitted)
         self.message_delegate.retry_requested.connect(self.on_message_delegate_retry_requested)
         self.header.topic_close_toggled.connect(self.on_header_topic_close_toggled)
+        self.message_view.customContextMenuRequested.connect(
+            self.message_actions.on_view_context_menu
+        )
+        self.message_delegate.receipts_requested.connect(self.message_actions.show_receipts)
+        self.message_delegate.reaction_toggled.connect(
+            self.message_actions.on_delegate_reaction_toggled
+        )
+        self.composer.edit_last_requested.connect(self.message_actions.edit_last)
+        self.message_actions.topic_did_change.connect(self.on_message_actions_topic_did_change)
+        self.new_topic_button.clicked.connect(self.on_new_topic_button_clicked)
+        self.urge_banner.show_requested.connect(self.on_urge_banner_show_requested)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.on_escape_activated)
 
     # --- loading ----------------------------------------------------------------------------
@@ -208,6 +251,13 @@ class MainWindow(QMainWindow):
         self.conversations.on_store_changed(changes)
         self.topics.on_store_changed(changes)
         self.messages.on_store_changed(changes)
+        for urge in changes.urges:
+            self.urge_banner.show_urge(
+                self.people.name(urge.by),
+                self._name_of(urge.conversation_id),
+                urge.conversation_id,
+                urge.message_id,
+            )
 
     async def _reload_people(self) -> None:
         self.people.update(await self.store.users(), await self.store.my_id())
@@ -269,19 +319,50 @@ class MainWindow(QMainWindow):
     def on_messages_window_did_load(self) -> None:
         self.message_view.scroll_to_newest()
 
-    def on_composer_message_submitted(self, text: str) -> None:
+    def on_composer_message_submitted(self, sub: Submission) -> None:
         if self._current is None:
+            return
+        cid = self._current.id
+        if sub.edit_of is not None:
+            self._tasks.spawn(self.outbox.edit(cid, sub.edit_of, sub.text))
             return
         topic_id = self._topic.id if self._topic is not None else None
         self.message_view.scroll_to_newest()
-        self._tasks.spawn(self.outbox.send(self._current.id, text, topic_id=topic_id))
+        self._tasks.spawn(
+            self.outbox.send(
+                cid, sub.text, topic_id=topic_id, reply_to=sub.reply_to, urgent=sub.urgent
+            )
+        )
 
     def on_message_delegate_retry_requested(self, key: str) -> None:
         _sender, _, cmid = key.partition(":")
         self._tasks.spawn(self.outbox.resend(cmid))
 
     def on_header_topic_close_toggled(self) -> None:
-        """Closing and reopening needs the session's topic API (PATCH /topics/{id}); not wired yet."""
+        if self._topic is not None:
+            self.message_actions.set_topic_closed(self._topic.id, not self._topic.closed)
+
+    def on_new_topic_button_clicked(self) -> None:
+        if self._current is not None:
+            self.message_actions.ask_new_topic(self._current.id, self._name_of(self._current.id))
+
+    def on_message_actions_topic_did_change(self, topic: Topic) -> None:
+        if self._topic is not None and self._topic.id == topic.id:
+            self._topic = topic
+            self._update_header()
+
+    def on_urge_banner_show_requested(self, conversation_id: int, _message_id: int) -> None:
+        self.select_conversation(conversation_id)
+
+    def _name_of(self, conversation_id: int) -> str:
+        conv = self.conversations.conversation(self.conversations.row_of(conversation_id))
+        if conv is None:
+            return "a conversation"
+        return ("#" if conv.kind == "channel" else "") + self.conversations.title(conv)
+
+    def _unread_of(self, conversation_id: int) -> int:
+        conv = self.conversations.conversation(self.conversations.row_of(conversation_id))
+        return conv.unread if conv is not None else 0
 
     def on_escape_activated(self) -> None:
         self.composer.edit.setFocus()
@@ -329,8 +410,12 @@ class MainWindow(QMainWindow):
         self.composer.switch_to(
             (conv.id, self._topic.id if self._topic else None), f"Message {where}"
         )
+        members = (self.people.get(m) for m in conv.member_ids if m != self.people.me_id)
+        self.composer.set_members([u for u in members if u is not None])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._tasks.cancel_all()
+        self.message_actions.cancel()
+        self.read_tracker.cancel()
         self.bridge.detach()
         super().closeEvent(event)

@@ -81,6 +81,10 @@ class _Layout:
 class MessageDelegate(QStyledItemDelegate):
     retry_requested = Signal(str)
     """The Key of a failed message the user clicked to send again."""
+    receipts_requested = Signal(int)
+    """The id of my message whose "N unread" footer the user clicked."""
+    reaction_toggled = Signal(int, str, bool)
+    """Message id, emoji, and whether my reaction should now be on (a chip was clicked)."""
 
     def __init__(self, people: People, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -265,7 +269,14 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setFont(
                 font_px(base_font, 11, QFont.Weight.DemiBold if failed else QFont.Weight.Normal)
             )
-            painter.setPen(pal.color(QPalette.ColorRole.BrightText) if failed else muted)
+            clickable = bool(index.data(Roles.UnreadBy))  # "N unread" opens the receipts
+            painter.setPen(
+                pal.color(QPalette.ColorRole.BrightText)
+                if failed
+                else pal.color(QPalette.ColorRole.Link)
+                if clickable
+                else muted
+            )
             painter.drawText(
                 lay.footer,
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -300,13 +311,11 @@ class MessageDelegate(QStyledItemDelegate):
         font: QFont,
     ) -> None:
         f = font_px(font, 12)
-        fm = QFontMetrics(f)
-        x = rect.left()
         base = pal.color(QPalette.ColorRole.Base)
-        for emoji, count, mine in reactions:
+        for (emoji, count, mine), chip in zip(
+            reactions, _chip_rects(rect, reactions, f), strict=True
+        ):
             text = f"{emoji} {count}"
-            w = fm.horizontalAdvance(text) + 18
-            chip = QRectF(x, rect.top(), w, rect.height())
             accent = pal.color(QPalette.ColorRole.Highlight)
             bg = (
                 blend(base, accent, 0.18)
@@ -314,7 +323,6 @@ class MessageDelegate(QStyledItemDelegate):
                 else blend(base, pal.color(QPalette.ColorRole.Text), 0.07)
             )
             pill(painter, chip, text, bg, pal.color(QPalette.ColorRole.Text), f)
-            x += w + 6
 
     # --- interaction ------------------------------------------------------------------------
 
@@ -328,6 +336,21 @@ class MessageDelegate(QStyledItemDelegate):
         if lay.footer and index.data(Roles.State) == "failed" and lay.footer.contains(pos):
             self.retry_requested.emit(str(index.data(Roles.Key)))
             return True
+        mid = index.data(Roles.Id)
+        if mid is None or index.data(Roles.Deleted):
+            pass
+        elif lay.footer and index.data(Roles.UnreadBy) is not None and lay.footer.contains(pos):
+            self.receipts_requested.emit(int(mid))
+            return True
+        elif lay.reactions and lay.reactions.contains(pos):
+            reactions = index.data(Roles.Reactions)
+            f = font_px(option.font, 12)  # type: ignore[attr-defined]
+            for (emoji, _count, mine), chip in zip(
+                reactions, _chip_rects(lay.reactions, reactions, f), strict=True
+            ):
+                if chip.contains(pos):
+                    self.reaction_toggled.emit(int(mid), emoji, not mine)
+                    return True
         if lay.body.contains(pos):
             doc = self._document(index, int(lay.body.width()), option)
             anchor = doc.documentLayout().anchorAt(pos - lay.body.topLeft())
@@ -335,3 +358,30 @@ class MessageDelegate(QStyledItemDelegate):
                 QDesktopServices.openUrl(QUrl(anchor))
                 return True
         return False
+
+
+def _chip_rects(rect: QRectF, reactions: list[tuple[str, int, bool]], font: QFont) -> list[QRectF]:
+    """Where each reaction chip is drawn (and so where a click toggles it)."""
+    fm = QFontMetrics(font)
+    x, out = rect.left(), []
+    for emoji, count, _mine in reactions:
+        w = fm.horizontalAdvance(f"{emoji} {count}") + 18
+        out.append(QRectF(x, rect.top(), w, rect.height()))
+        x += w + 6
+    return out
+
+
+def chip_rect(
+    option: QStyleOptionViewItem, index: Index, delegate: MessageDelegate, n: int
+) -> QRectF:
+    """The n-th reaction chip of a row, in view coordinates (for tests and accessibility)."""
+    lay = delegate._layout(option, index)
+    assert lay.reactions is not None
+    reactions = index.data(Roles.Reactions)
+    return _chip_rects(lay.reactions, reactions, font_px(option.font, 12))[n]  # type: ignore[attr-defined]
+
+
+def footer_rect(option: QStyleOptionViewItem, index: Index, delegate: MessageDelegate) -> QRectF:
+    lay = delegate._layout(option, index)
+    assert lay.footer is not None
+    return lay.footer

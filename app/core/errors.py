@@ -14,7 +14,7 @@ its code, so callers catch named exceptions and never match strings::
     ├── CursorExpired         410 cursor_expired
     ├── PayloadTooLarge       413 body_too_long
     ├── Unprocessable         422 validation_error
-    ├── RateLimited           429 rate_limited (carries retry_after seconds)
+    ├── RateLimited           429 rate_limited, offhours_urgent_limit (carry retry_after seconds)
     └── ServerError           5xx internal_error, unavailable
 """
 

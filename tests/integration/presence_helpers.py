@@ -1,8 +1,14 @@
-"""Shared set-up for the presence, off-hours and policy API tests: a server with an admin."""
+"""Shared set-up for the presence, off-hours and policy API tests: a server with an admin.
+
+With ``COURTYARD_PRESENCE_PG`` set to a PostgreSQL URL of an empty database
+(``postgresql+psycopg://…``), the same tests run against PostgreSQL instead of SQLite (one test at
+a time: the database is shared, so run them with ``-p no:xdist``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +20,11 @@ import pytest
 from tests.helpers.server import ServerProcess, seed
 
 PEOPLE = ("alice", "bob", "carol")
+PG = os.environ.get("COURTYARD_PRESENCE_PG")
+
+
+def database_url(data_dir: Path) -> str:
+    return PG or f"sqlite:///{data_dir / 'courtyard.db'}"
 
 
 def add_user(data_dir: Path, username: str, *, admin: bool = False, time_zone: str = "UTC") -> None:
@@ -23,7 +34,7 @@ def add_user(data_dir: Path, username: str, *, admin: bool = False, time_zone: s
     from app.server.config import ServerConfig
     from app.server.service import Service
 
-    config = ServerConfig(data_dir, f"sqlite:///{data_dir / 'courtyard.db'}")
+    config = ServerConfig(data_dir, database_url(data_dir))
     service = Service(config.open_database())
     try:
         hashed = auth.hash_password("pw")
@@ -37,9 +48,14 @@ def add_user(data_dir: Path, username: str, *, admin: bool = False, time_zone: s
 
 
 @pytest.fixture
-def org(tmp_path: Path) -> Iterator[tuple[ServerProcess, dict[str, httpx.Client]]]:
+def org(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[ServerProcess, dict[str, httpx.Client]]]:
     """A running server with alice, bob, carol (UTC), kenji (Asia/Tokyo) and the admin root."""
-    seed(tmp_path, PEOPLE)
+    if PG:
+        _empty_database(PG)
+        monkeypatch.setenv("COURTYARD_DATABASE_URL", PG)  # for the command line too
+    seed(tmp_path, PEOPLE, database_url=PG)
     add_user(tmp_path, "root", admin=True)
     add_user(tmp_path, "kenji", time_zone="Asia/Tokyo")
     server = ServerProcess(tmp_path).start()
@@ -50,6 +66,28 @@ def org(tmp_path: Path) -> Iterator[tuple[ServerProcess, dict[str, httpx.Client]
         for c in clients.values():
             c.close()
         server.stop()
+
+
+def _empty_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def query(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` from the server's database (SQLite or PostgreSQL), read beside it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url(data_dir))
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
 
 
 def my_id(c: httpx.Client) -> int:

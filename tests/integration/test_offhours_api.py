@@ -4,7 +4,6 @@ allowance of urgent notifications to people who are off."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from tests.integration.presence_helpers import (
     group,
     my_id,
     org,
+    query,
     send,
     utc,
 )
@@ -122,8 +122,7 @@ def test_the_organisation_default_applies_in_each_persons_zone(org: Org) -> None
 
 
 def _breakthroughs(server: ServerProcess) -> list[tuple[str, int]]:
-    with sqlite3.connect(server.data_dir / "courtyard.db") as db:
-        return db.execute("SELECT kind, recipient_id FROM breakthroughs ORDER BY id").fetchall()
+    return query(server.data_dir, "SELECT kind, recipient_id FROM breakthroughs ORDER BY id")
 
 
 def test_urgent_notifications_to_people_who_are_off_are_limited_and_recorded(org: Org) -> None:

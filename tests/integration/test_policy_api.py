@@ -108,3 +108,33 @@ def test_devices_report_their_protection_and_changes_are_audited(org: Org) -> No
         ("device.protection", None)
     ]
     assert {e["actor_user_id"] for e in page["entries"] + rest["entries"]} == {my_id(bob)}
+
+
+def test_the_default_schedule_from_the_command_line(org: Org) -> None:
+    server, u = org
+    done = cli(
+        server.data_dir,
+        "schedule",
+        "default",
+        "--hours",
+        "09:00-12:00",
+        "--hours",
+        "13:00-17:30",
+        "--days",
+        "mon,fri",
+        "--holiday",
+        "2026-12-25",
+    )
+    assert done.returncode == 0, done.stderr
+    expected = {
+        "zone": "UTC",
+        "days": {"mon": ["09:00-12:00", "13:00-17:30"], "fri": ["09:00-12:00", "13:00-17:30"]},
+        "holidays": ["2026-12-25"],
+    }
+    assert u["alice"].get("/api/v1/policy").json()["default_schedule"] == expected
+    refused = cli(server.data_dir, "schedule", "default", "--zone", "Mars/X", "--hours", "9-5")
+    assert refused.returncode == 1 and "error" in refused.stderr
+    assert cli(server.data_dir, "schedule", "default", "--clear").returncode == 0
+    assert u["alice"].get("/api/v1/policy").json()["default_schedule"] is None
+    actions = [e["details"]["new"] for e in u["root"].get("/api/v1/admin/audit").json()["entries"]]
+    assert actions == [{"default_schedule": None}, {"default_schedule": expected}]

@@ -15,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QListView, QMenu, QMessageBox, QWidget, QWidgetAction
 
 from app.client.api import ConnectionProblem
+from app.client.changes import Changes
 from app.client.outbox import Outbox
 from app.client.rows import StoredMessage
 from app.client.store import Store
@@ -27,6 +28,8 @@ from ui.people import People
 from ui.tasks import TaskGroup
 from ui.widgets.composer import Composer
 from ui.widgets.emoji import EmojiPicker
+
+REFUSABLE = {"edit": "Not edited", "delete": "Not deleted", "react": "Reaction not saved"}
 
 
 class Remote(Protocol):
@@ -228,6 +231,20 @@ class MessageActions(QObject):
                 topic=True,
             )
         )
+
+    # --- refused changes --------------------------------------------------------------------
+
+    def on_store_did_change(self, changes: Changes) -> None:
+        if changes.outbox:
+            self._tasks.spawn(self._report_refused())
+
+    async def _report_refused(self) -> None:
+        """An edit, deletion or reaction the server refused (e.g. past the edit window) fails
+        quietly in the outbox; say why once and drop it (a failed send stays, with retry)."""
+        for item in await self._store.outbox():
+            if item.state == "failed" and item.kind in REFUSABLE:
+                await self._outbox.discard(item.client_msg_id)
+                self.tell(REFUSABLE[item.kind], item.error or "The server refused this change.")
 
     # --- helpers ----------------------------------------------------------------------------
 

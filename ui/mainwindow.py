@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.message_actions.topic_did_change.connect(self.on_message_actions_topic_did_change)
         self.new_topic_button.clicked.connect(self.on_new_topic_button_clicked)
         self.urge_banner.show_requested.connect(self.on_urge_banner_show_requested)
+        self.bridge.store_did_change.connect(self.message_actions.on_store_did_change)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.on_escape_activated)
 
     # --- loading ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ person's window: read marking by what is shown, receipts and urge, edit/delete/r
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -15,8 +16,9 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.client.session import Session
-from app.core.wire import User
+from app.core.wire import OrgPolicy, User
 from tests.gui.conftest import until
+from ui.actions import edit_window_left
 from ui.delegates.message import chip_rect, footer_rect
 from ui.main import open_main_window
 from ui.mainwindow import MainWindow
@@ -231,6 +233,23 @@ def test_edit_reply_react_and_delete_reach_the_second_window(
         _answer(sender.message_actions.box, QMessageBox.StandardButton.Yes)
         await until(lambda: _by_id(reader, mid, Roles.Deleted) is True, what="the deletion")
 
+        # An edit the server refuses (here: the message was deleted meanwhile, as from another
+        # device) is said so once, and dropped.
+        cid = sender.messages.conversation_id
+        assert cid is not None
+        await sender.outbox.edit(cid, mid, "Too late")
+        await until(
+            lambda: (
+                (box := sender.message_actions.box) is not None
+                and box.windowTitle() == "Not edited"
+            ),
+            what="the refusal",
+        )
+        box = sender.message_actions.box
+        assert box is not None and "deleted" in box.text()
+        assert not [i for i in await sender.store.outbox() if i.kind == "edit"]
+        _answer(box, QMessageBox.StandardButton.Ok)
+
     arun(scenario())
 
 
@@ -314,3 +333,10 @@ def test_member_model_passes_the_model_tester(request: pytest.FixtureRequest) ->
     tester.check(model, force_py=True)
     assert model.index(0, 0).data() == "Amara Okafor  @amara"
     tester._cleanup()
+
+
+def test_the_edit_window_is_checked_before_editing() -> None:
+    policy = OrgPolicy(edit_window_seconds=3600)
+    now = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+    assert edit_window_left(now - dt.timedelta(minutes=59), policy, now)
+    assert not edit_window_left(now - dt.timedelta(minutes=61), policy, now)

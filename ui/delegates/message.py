@@ -190,10 +190,10 @@ class MessageDelegate(QStyledItemDelegate):
         top = rect.top() + (DAY_H if lay.day else 0) + (TOPIC_H if lay.topic else 0)
         msg_rect = QRectF(rect.left(), top, rect.width(), rect.bottom() - top + 1)
         if index.data(Roles.Urgent) or index.data(Roles.MentionsMe):
-            tint = (
-                QPalette.ColorRole.Link
-                if index.data(Roles.MentionsMe)
-                else QPalette.ColorRole.BrightText
+            tint = (  # urgent outranks a mention: it is the one that must not be missed
+                QPalette.ColorRole.BrightText
+                if index.data(Roles.Urgent)
+                else QPalette.ColorRole.Link
             )
             colour = pal.color(tint)
             painter.fillRect(msg_rect, blend(pal.color(QPalette.ColorRole.Base), colour, 0.08))

@@ -127,9 +127,10 @@ class Composer(QFrame):
         self.edit.setTabChangesFocus(True)
         self.urgent_button = QToolButton(self)
         self.urgent_button.setObjectName("urgentButton")
-        self.urgent_button.setText("❗")
+        self.urgent_button.setText("⚑")
         self.urgent_button.setCheckable(True)
         self.urgent_button.setAutoRaise(True)
+        self.urgent_button.setStyleSheet("#urgentButton:checked { color: #d93025; }")
         self.urgent_button.setToolTip(
             "Urgent: reaches the recipients even when they are muted or off hours"
         )

@@ -34,7 +34,7 @@ class UrgeBanner(QFrame):
         self.hide()
 
     def show_urge(self, who: str, where: str, conversation_id: int, message_id: int) -> None:
-        self.label.setText(f"❗ {who} urged you to read a message in {where}")
+        self.label.setText(f"⚑ {who} urged you to read a message in {where}")
         self._target = (conversation_id, message_id)
         self.show()
 

@@ -16,8 +16,6 @@ from app.server.service import Service
 
 log = logging.getLogger(__name__)
 
-SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
-
 
 class _AnnouncingServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -37,10 +35,6 @@ def serve(
     access_log: bool = False,
     background: list[Callable[[], Coroutine[Any, Any, None]]] | None = None,
 ) -> None:
-    # The loop and the database threads hand the GIL back and forth on every statement; at the
-    # default 5 ms switch interval a thread returning from SQLite can wait a whole interval for
-    # it, several times per request. A shorter interval keeps those waits to a fraction of a ms.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     app = create_app(service, background=background or [])
     config = uvicorn.Config(
         # The two requests every delivery is made of skip FastAPI's per-request machinery.

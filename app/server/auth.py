@@ -50,19 +50,33 @@ class Caller:
     admin: bool
 
 
+_SQLITE_CALLER = (
+    "SELECT devices.id, devices.user_id, users.admin FROM devices"
+    " JOIN users ON users.id = devices.user_id"
+    " WHERE devices.token_hash = ? AND devices.revoked_at IS NULL AND users.active IS 1"
+)
+
+
 def authenticate(conn: Connection, hashed: str | None) -> Caller:
     """The caller behind a hashed token; revoked devices and deactivated users are 401."""
     if not hashed:
         raise Unauthorized("Sign in first: this call needs a bearer token.")
-    row = conn.execute(
-        select(devices.c.id, devices.c.user_id, users.c.admin)
-        .join(users, users.c.id == devices.c.user_id)
-        .where(
-            devices.c.token_hash == hashed,
-            devices.c.revoked_at.is_(None),
-            users.c.active.is_(True),
-        )
-    ).first()
+    if conn.dialect.name == "sqlite":
+        # Every request runs this; on SQLite the driver call costs a tenth of building the same
+        # statement with SQLAlchemy. Keep the two queries' conditions identical.
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        row = driver.execute(_SQLITE_CALLER, (hashed,)).fetchone()
+    else:
+        row = conn.execute(
+            select(devices.c.id, devices.c.user_id, users.c.admin)
+            .join(users, users.c.id == devices.c.user_id)
+            .where(
+                devices.c.token_hash == hashed,
+                devices.c.revoked_at.is_(None),
+                users.c.active.is_(True),
+            )
+        ).first()
     if row is None:
         raise Unauthorized("This token is not valid (signed out, revoked or deactivated).")
     return Caller(user_id=int(row[1]), device_id=int(row[0]), admin=bool(row[2]))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -106,6 +108,16 @@ StatusSource = Literal["manual", "meeting", "topic", "document", "app", "idle", 
 STATUS_TEXT_MAX = 200
 
 
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):  # pydantic would read a number as Unix time
+        raise ValueError("an instant is an RFC 3339 date-time string with its offset")
+    return value
+
+
+# Instants a client sends: an RFC 3339 string with its offset, as the schema says.
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+
+
 class StatusSet(Model):
     """``PUT /api/v1/me/status``: what others see; an empty (or blank) ``text`` clears it.
 
@@ -118,7 +130,7 @@ class StatusSet(Model):
     ]
     emoji: Annotated[str, StringConstraints(max_length=32)] = ""
     source: StatusSource
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
 
 
 class UserStatus(Model):
@@ -149,13 +161,26 @@ _HHMM = "([01][0-9]|2[0-3]):[0-5][0-9]"
 IntervalText = Annotated[str, StringConstraints(pattern=f"^{_HHMM}-{_HHMM}$")]
 
 
+def _zone_names(schema: dict[str, Any]) -> None:
+    # Listed in the schema (when it is generated, not at import), so a schema-valid zone is one
+    # the server knows: the IANA names of its time zone database.
+    schema["enum"] = sorted(available_timezones())
+
+
+ZoneName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), Field(json_schema_extra=_zone_names)
+]
+
+
 class Schedule(Model):
     """Working hours: per weekday "HH:MM-HH:MM" intervals (an end at or before the start runs
     past midnight), an IANA ``zone`` and holiday dates; WorkSchedule.to_dict's form."""
 
-    zone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    zone: ZoneName
     days: dict[Weekday, Annotated[list[IntervalText], Field(max_length=12)]] = {}
-    holidays: Annotated[list[dt.date], Field(max_length=1000)] = []
+    holidays: Annotated[
+        list[Annotated[dt.date, BeforeValidator(_not_a_number)]], Field(max_length=1000)
+    ] = []
 
     @model_validator(mode="after")
     def _valid(self) -> Schedule:
@@ -173,7 +198,7 @@ class Schedule(Model):
 class DndSet(Model):
     """``PUT /api/v1/me/dnd``: do not disturb until an instant; null (or a past instant) ends it."""
 
-    until: AwareDatetime | None
+    until: Instant | None
 
 
 # --- conversations and topics ---------------------------------------------------------------
@@ -353,6 +378,15 @@ class OrgPolicy(Model):
     urgent_offhours_per_hour: int = 20
 
 
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):  # pydantic would read true/false as 1/0
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+_NO_BOOL = BeforeValidator(_not_a_bool)
+
+
 class PolicyChange(Model):
     """``PUT /api/v1/admin/policy``: the fields given replace the current ones, others stay.
 
@@ -360,17 +394,17 @@ class PolicyChange(Model):
     leaves any other unchanged.
     """
 
-    edit_window_seconds: Annotated[int, Field(ge=0, le=10 * 365 * 86400)] | None = None
-    max_body_bytes: Annotated[int, Field(ge=1, le=1024 * 1024)] | None = None
-    retention_days: Annotated[int, Field(ge=1, le=100 * 366)] | None = None
+    edit_window_seconds: Annotated[int, _NO_BOOL, Field(ge=0, le=10 * 365 * 86400)] | None = None
+    max_body_bytes: Annotated[int, _NO_BOOL, Field(ge=1, le=1024 * 1024)] | None = None
+    retention_days: Annotated[int, _NO_BOOL, Field(ge=1, le=100 * 366)] | None = None
     watermark_enabled: Flag | None = None
     watermark_template: Annotated[str, StringConstraints(max_length=500)] | None = None
-    watermark_opacity: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
-    watermark_angle: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
-    watermark_density: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
+    watermark_opacity: Annotated[float, _NO_BOOL, Field(ge=0.0, le=1.0)] | None = None
+    watermark_angle: Annotated[float, _NO_BOOL, Field(ge=-90.0, le=90.0)] | None = None
+    watermark_density: Annotated[float, _NO_BOOL, Field(gt=0.0, le=10.0)] | None = None
     capture_protection: Flag | None = None
     default_schedule: Schedule | None = None
-    urgent_offhours_per_hour: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    urgent_offhours_per_hour: Annotated[int, _NO_BOOL, Field(ge=0, le=10_000)] | None = None
 
     def changes(self) -> dict[str, Any]:
         nullable = {"retention_days", "default_schedule"}

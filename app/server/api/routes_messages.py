@@ -33,7 +33,7 @@ Emoji = Annotated[str, Path(min_length=1, max_length=32)]
     response_model=wire.Message,
     responses={
         200: {"model": wire.Message, "description": "A retry: the message sent with this id"},
-        **problems(401, 404, 409, 413, 422),
+        **problems(401, 404, 409, 413, 422, 429),
     },
     summary="Send a message (idempotent by client_msg_id)",
 )

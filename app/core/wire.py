@@ -394,17 +394,17 @@ class PolicyChange(Model):
     leaves any other unchanged.
     """
 
-    edit_window_seconds: Annotated[int, _NO_BOOL, Field(ge=0, le=10 * 365 * 86400)] | None = None
-    max_body_bytes: Annotated[int, _NO_BOOL, Field(ge=1, le=1024 * 1024)] | None = None
-    retention_days: Annotated[int, _NO_BOOL, Field(ge=1, le=100 * 366)] | None = None
+    edit_window_seconds: Annotated[int, Field(ge=0, le=10 * 365 * 86400), _NO_BOOL] | None = None
+    max_body_bytes: Annotated[int, Field(ge=1, le=1024 * 1024), _NO_BOOL] | None = None
+    retention_days: Annotated[int, Field(ge=1, le=100 * 366), _NO_BOOL] | None = None
     watermark_enabled: Flag | None = None
     watermark_template: Annotated[str, StringConstraints(max_length=500)] | None = None
-    watermark_opacity: Annotated[float, _NO_BOOL, Field(ge=0.0, le=1.0)] | None = None
-    watermark_angle: Annotated[float, _NO_BOOL, Field(ge=-90.0, le=90.0)] | None = None
-    watermark_density: Annotated[float, _NO_BOOL, Field(gt=0.0, le=10.0)] | None = None
+    watermark_opacity: Annotated[float, Field(ge=0.0, le=1.0), _NO_BOOL] | None = None
+    watermark_angle: Annotated[float, Field(ge=-90.0, le=90.0), _NO_BOOL] | None = None
+    watermark_density: Annotated[float, Field(gt=0.0, le=10.0), _NO_BOOL] | None = None
     capture_protection: Flag | None = None
     default_schedule: Schedule | None = None
-    urgent_offhours_per_hour: Annotated[int, _NO_BOOL, Field(ge=0, le=10_000)] | None = None
+    urgent_offhours_per_hour: Annotated[int, Field(ge=0, le=10_000), _NO_BOOL] | None = None
 
     def changes(self) -> dict[str, Any]:
         nullable = {"retention_days", "default_schedule"}

@@ -117,7 +117,10 @@ def add_members(
 
 
 def join(tx: Tx, caller: Caller, conversation_id: int) -> wire.Conversation:
-    """Join a public channel; anything else looks like it does not exist."""
+    """Join a public channel; anything else looks like it does not exist, except to a member,
+    for whom joining is a no-op (the creator of a group may "join" it and find it there)."""
+    if queries.is_member(tx.conn, conversation_id, caller.user_id):
+        return queries.load_conversation(tx.conn, conversation_id)
     row = tx.conn.execute(
         select(conversations.c.kind, conversations.c.private).where(
             conversations.c.id == conversation_id
@@ -126,8 +129,6 @@ def join(tx: Tx, caller: Caller, conversation_id: int) -> wire.Conversation:
     if row is None or row[0] != "channel" or row[1]:
         raise NotFound("No such conversation.")
     conversation = queries.load_conversation(tx.conn, conversation_id)
-    if caller.user_id in conversation.member_ids:
-        return conversation
     conversation.member_ids = sorted([*conversation.member_ids, caller.user_id])
     seq = tx.emit(
         "conversation.updated",

@@ -102,7 +102,7 @@ def decode_cursor(conn: Connection, cursor: str | None) -> int:
     if not cursor:
         return 0
     head, _, tail = cursor.rpartition(".")
-    if not head or not tail.isdigit() or len(tail) > 18:
+    if not head or not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
         raise BadRequest("The cursor is not one this server handed out.", code="cursor_invalid")
     seq = int(tail)
     if head != epoch(conn):

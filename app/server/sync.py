@@ -130,7 +130,7 @@ def _sqlite_cursor_seq(cursor: str | None, epoch: str, pruned: str | None, head:
     if not cursor:
         return 0
     prefix, _, tail = cursor.rpartition(".")
-    if not prefix or not tail.isdigit() or len(tail) > 18:
+    if not prefix or not (tail.isascii() and tail.isdigit()) or len(tail) > 18:
         raise BadRequest("The cursor is not one this server handed out.", code="cursor_invalid")
     seq = int(tail)
     if prefix != epoch:

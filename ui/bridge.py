@@ -23,6 +23,8 @@ class Bridge(QObject):
     """A committed :class:`~app.client.changes.Changes` (never empty)."""
     connection_did_change = Signal(str)
     """The session's connection state, e.g. "online", "connecting", "offline"."""
+    connection_state_did_change = Signal(object)
+    """The whole :class:`ConnectionState` (with the next retry time) for the indicator."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +38,7 @@ class Bridge(QObject):
 
     def _on_connection(self, state: ConnectionState) -> None:
         self.connection_did_change.emit(state.status)
+        self.connection_state_did_change.emit(state)
 
     def detach(self) -> None:
         """Stop listening (before the store closes, so no late emit reaches dead widgets)."""

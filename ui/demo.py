@@ -6,6 +6,7 @@ import asyncio
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ class DemoServer:
 
     data_dir: Path
     extra_args: list[str] = field(default_factory=list)
+    preexec_fn: Callable[[], None] | None = None
+    """Runs in the child before exec (POSIX): the app uses it to tie the server's life to its own."""
     proc: subprocess.Popen[str] | None = None
     url: str = ""
 
@@ -46,6 +49,7 @@ class DemoServer:
             stderr=subprocess.DEVNULL,
             text=True,
             env={**_env(), "PYTHONUNBUFFERED": "1"},
+            preexec_fn=self.preexec_fn,
         )
         self.url = self._read_address()
         return self.url

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import json
 import logging
+import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import platformdirs
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.client.keys import Account, KeyCustody
@@ -26,17 +31,38 @@ from ui import theme
 from ui.bridge import Bridge
 from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer
 from ui.mainwindow import MainWindow
+from ui.notifications import NotificationGate, Notifier
 from ui.people import People
+from ui.settings_store import WindowStateStore
 from ui.signin import SignInDialog, explain
 from ui.tasks import TaskGroup
+from ui.tray import TrayIcon
 
 log = logging.getLogger(__name__)
+
+
+def keep_none_alive() -> None:
+    """Work around PySide6 6.12 on CPython < 3.12: many void methods (QPainter.save/restore,
+    QTextDocument.drawContents/setTextWidth, QAbstractTextDocumentLayout.draw) release one
+    reference to None per call without taking it, so a window that paints long enough drives
+    None's count to zero and aborts ("none_dealloc"). CPython 3.12 made None immortal (PEP 683);
+    until the project requires it (or PySide fixes the binding) give None the same headroom."""
+    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
+        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
+
+
+keep_none_alive()
 APP_NAME = "Courtyard"
 DEMO_PASSPHRASE = "courtyard-demo"
 """Only for the throwaway demo account on a machine without a keyring (its data is public)."""
 
 
-def open_main_window(session: Session, *, org_name: str = "Courtyard") -> MainWindow:
+def open_main_window(
+    session: Session,
+    *,
+    org_name: str = "Courtyard",
+    before_load: Callable[[MainWindow], None] | None = None,
+) -> MainWindow:
     """Wire a session to a new main window, start syncing and load what is stored already."""
     bridge = Bridge()
     people = People()
@@ -46,15 +72,94 @@ def open_main_window(session: Session, *, org_name: str = "Courtyard") -> MainWi
         bridge=bridge,
         people=people,
         org_name=org_name,
+        history=session.sync.fetch_older,
         remote=session,
     )
     bridge.setParent(window)
     people.setParent(window)
     bridge.watch_store(session.store_did_change)
     bridge.watch_connection(session.connection_did_change)
+    if before_load is not None:
+        before_load(window)
     session.start()
     window._tasks.spawn(window.load())
     return window
+
+
+@dataclass
+class Desktop:
+    """A main window with what surrounds it on the desktop: tray, notifications, saved state."""
+
+    window: MainWindow
+    tray: TrayIcon
+    notifier: Notifier
+    gate: NotificationGate
+    window_state: WindowStateStore
+
+    def on_notifier_notification_clicked(self, conversation_id: int, message_id: int) -> None:
+        self.on_tray_open_requested()
+        self.window.jump_to_message(conversation_id, message_id)
+
+    def on_tray_open_requested(self) -> None:
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def on_tray_pause_toggled(self, paused: bool) -> None:
+        self.gate.paused = paused
+
+    def on_conversations_changed(self, *_args: object) -> None:
+        self.tray.set_unread(self.window.conversations.total_unread())
+
+
+def open_desktop(
+    session: Session,
+    *,
+    org_name: str = "Courtyard",
+    settings_path: Path | None = None,
+    gate: NotificationGate | None = None,
+) -> Desktop:
+    """The app's window for a session plus its tray icon, notifier and remembered state."""
+    window_state = WindowStateStore(settings_path)
+    window = open_main_window(session, org_name=org_name, before_load=window_state.attach)
+    window_state.setParent(window)
+    tray = TrayIcon(window)
+    gate = gate or NotificationGate()
+    conversations = window.conversations
+
+    def info(conversation_id: int) -> tuple[str, str] | None:
+        conv = conversations.conversation(conversations.row_of(conversation_id))
+        return None if conv is None else (conv.kind, conversations.title(conv))
+
+    def shown() -> int | None:
+        visible = window.isVisible() and not window.isMinimized()
+        return window.messages.conversation_id if visible else None
+
+    notifier = Notifier(
+        store=session.store,
+        people=window.people,
+        gate=gate,
+        shown_conversation=shown,
+        conversation_info=info,
+        tray=tray,
+        parent=window,
+    )
+    desktop = Desktop(window, tray, notifier, gate, window_state)
+    window.bridge.store_did_change.connect(notifier.on_store_did_change)
+    notifier.notification_clicked.connect(desktop.on_notifier_notification_clicked)
+    tray.open_requested.connect(desktop.on_tray_open_requested)
+    tray.pause_toggled.connect(desktop.on_tray_pause_toggled)
+    tray.quit_requested.connect(QApplication.quit)
+    for sig in (
+        conversations.modelReset,
+        conversations.rowsInserted,
+        conversations.rowsRemoved,
+        conversations.dataChanged,
+        conversations.layoutChanged,
+    ):
+        sig.connect(desktop.on_conversations_changed)
+    notifier.start()
+    return desktop
 
 
 @dataclass
@@ -64,7 +169,7 @@ class App:
     data_dir: Path
     keys: KeyCustody = field(default_factory=KeyCustody)
     session: Session | None = None
-    window: MainWindow | None = None
+    desktop: Desktop | None = None
     demo: DemoServer | None = None
     tasks: TaskGroup = field(default_factory=lambda: TaskGroup("app"))
 
@@ -98,7 +203,7 @@ class App:
         await self.start_demo()
 
     async def start_demo(self) -> None:
-        self.demo = DemoServer(self.data_dir / "demo-server")
+        self.demo = DemoServer(self.data_dir / "demo-server", preexec_fn=die_with_parent)
         url = await self.demo.start()
         try:
             session = await Session.sign_in(
@@ -134,8 +239,8 @@ class App:
 
     def show(self, session: Session, *, org_name: str = "Courtyard") -> None:
         self.session = session
-        self.window = open_main_window(session, org_name=org_name)
-        self.window.show()
+        self.desktop = open_desktop(session, org_name=org_name)
+        self.desktop.window.show()
 
     async def aclose(self) -> None:
         if self.session is not None:
@@ -154,6 +259,34 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Runs in the demo server child between fork and exec: on Linux, ask the kernel to send it
+    SIGTERM when the app dies, however it dies (even SIGKILL). Elsewhere the app's own shutdown
+    (and the SIGINT/SIGTERM handlers below) stop it."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl+C in the terminal (SIGINT) and SIGTERM quit like the Quit menu: the loop ends, the
+    session closes and the demo server stops. Python runs signal handlers only between
+    bytecodes, so a timer wakes the interpreter while Qt waits in C++."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        QTimer.singleShot(0, app.quit)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    wake = QTimer(app)
+    wake.timeout.connect(lambda: None)
+    wake.start(200)
+    return wake
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -163,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     theme.ThemeFollower(app, forced=args.theme)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    quit_on_signals(app)
     state = App(args.data_dir or Path(platformdirs.user_data_dir(APP_NAME, APP_NAME)))
 
     async def run() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,15 +28,19 @@ from ui.actions import MessageActions, Remote
 from ui.bridge import Bridge
 from ui.delegates.message import MessageDelegate
 from ui.delegates.sidebar import ConversationDelegate, TopicDelegate
+from ui.dialogs.switcher import QuickSwitcher
 from ui.models.conversations import ConversationListModel
-from ui.models.messages import MessageListModel
+from ui.models.messages import History, MessageListModel
 from ui.models.topics import TopicListModel
 from ui.people import People
 from ui.read_tracker import ReadTracker
 from ui.tasks import TaskGroup
 from ui.widgets.composer import Composer, Submission
+from ui.widgets.connection_indicator import ConnectionIndicator
 from ui.widgets.header import ConversationHeader
 from ui.widgets.message_view import MessageView
+from ui.widgets.search_flash import MessageFlash
+from ui.widgets.search_panel import SearchPanel
 from ui.widgets.urge_banner import UrgeBanner
 
 
@@ -61,6 +65,7 @@ class MainWindow(QMainWindow):
         people: People,
         org_name: str = "Courtyard",
         remote: Remote | None = None,
+        history: History | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -73,9 +78,12 @@ class MainWindow(QMainWindow):
         self._tasks = TaskGroup("mainwindow")
         self.conversations = ConversationListModel(store, people, self)
         self.topics = TopicListModel(store, self)
-        self.messages = MessageListModel(store, people, self)
+        self.messages = MessageListModel(store, people, self, history=history)
         self._current: ConversationRow | None = None
         self._topic: Topic | None = None
+        self._jump: tuple[int, int] | None = None
+        self.restore_conversation_id: int | None = None
+        """The conversation :meth:`load` opens first (the one open when the app last closed)."""
         self._build(org_name)
         self._connect_signals()
         self.resize(1280, 800)
@@ -89,9 +97,7 @@ class MainWindow(QMainWindow):
         self.org_label.setObjectName("orgLabel")
         self.me_label = QLabel(sidebar)
         self.me_label.setObjectName("meLabel")
-        self.connection_label = QLabel("● Offline", sidebar)
-        self.connection_label.setObjectName("connectionLabel")
-        self.connection_label.setProperty("state", "offline")
+        self.connection_label = ConnectionIndicator(sidebar)
         self.conversation_view = _list("conversationList", sidebar)
         self.conversation_view.setModel(self.conversations)
         self.conversation_view.setItemDelegate(
@@ -157,6 +163,13 @@ class MainWindow(QMainWindow):
             sidebar=self.conversations,
             parent=self,
         )
+        self.message_flash = MessageFlash(self.message_view)
+        self.search_panel = SearchPanel(
+            store=self.store, people=self.people, title_of=self._title_of, host=message_pane
+        )
+        self.switcher = QuickSwitcher(
+            conversations=self.conversations, people=self.people, parent=self
+        )
         ml = QVBoxLayout(message_pane)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.setSpacing(0)
@@ -182,7 +195,7 @@ class MainWindow(QMainWindow):
 
     def _connect_signals(self) -> None:
         self.bridge.store_did_change.connect(self.on_store_did_change)
-        self.bridge.connection_did_change.connect(self.on_connection_did_change)
+        self.bridge.connection_state_did_change.connect(self.connection_label.show_state)
         self.people.people_did_change.connect(self.on_people_did_change)
         self.conversation_view.selectionModel().selectionChanged.connect(
             self.on_conversation_view_selection_changed
@@ -191,6 +204,9 @@ class MainWindow(QMainWindow):
             self.on_topic_view_selection_changed
         )
         self.messages.window_did_load.connect(self.on_messages_window_did_load)
+        self.messages.message_did_focus.connect(self.on_messages_message_did_focus)
+        self.search_panel.hit_activated.connect(self.jump_to_message)
+        self.switcher.conversation_chosen.connect(self.select_conversation)
         self.composer.message_submitted.connect(self.on_composer_message_submitted)
         self.message_delegate.retry_requested.connect(self.on_message_delegate_retry_requested)
         self.header.topic_close_toggled.connect(self.on_header_topic_close_toggled)
@@ -207,6 +223,8 @@ class MainWindow(QMainWindow):
         self.urge_banner.show_requested.connect(self.on_urge_banner_show_requested)
         self.bridge.store_did_change.connect(self.message_actions.on_store_did_change)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.on_escape_activated)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_panel.open)
+        QShortcut(QKeySequence("Ctrl+K"), self, activated=self.switcher.open_switcher)
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -215,7 +233,8 @@ class MainWindow(QMainWindow):
         users = await self.store.users()
         self.people.update(users, await self.store.my_id())
         await self.conversations.reload()
-        if self._current is None:
+        restore = self.restore_conversation_id
+        if self._current is None and not (restore and self.select_conversation(restore)):
             self.select_first_conversation()
 
     def select_first_conversation(self) -> None:
@@ -229,6 +248,26 @@ class MainWindow(QMainWindow):
         if row >= 0:
             self.conversation_view.setCurrentIndex(self.conversations.index(row, 0))
         return row >= 0
+
+    def jump_to_message(self, conversation_id: int, message_id: int) -> None:
+        """Open a conversation (all topics) scrolled to one message, and flash it."""
+        if self.conversations.row_of(conversation_id) < 0:
+            return
+        self._jump = (conversation_id, message_id)
+        if self._current is not None and self._current.id == conversation_id:
+            self._topic = None
+            self.topic_view.setCurrentIndex(self.topics.index(self.topics.row_of(None), 0))
+            self._update_header()
+            self._update_composer()
+            self._tasks.spawn(self._open_conversation(conversation_id))
+        else:
+            self.select_conversation(conversation_id)
+
+    def _title_of(self, conversation_id: int) -> str:
+        conv = self.conversations.conversation(self.conversations.row_of(conversation_id))
+        if conv is None:
+            return "a conversation you left"
+        return ("#" if conv.kind == "channel" else "") + self.conversations.title(conv)
 
     def select_conversation_named(self, name: str) -> bool:
         for row in range(self.conversations.rowCount()):
@@ -268,13 +307,6 @@ class MainWindow(QMainWindow):
         self.me_label.setText(self.people.name(me) if me is not None else "")
         self.message_delegate.clear_cache()
 
-    def on_connection_did_change(self, state: str) -> None:
-        labels = {"online": "● Online", "connecting": "● Connecting…", "offline": "● Offline"}
-        self.connection_label.setText(labels.get(state, "● " + state.capitalize()))
-        self.connection_label.setProperty("state", state)
-        self.connection_label.style().unpolish(self.connection_label)
-        self.connection_label.style().polish(self.connection_label)
-
     def on_conversation_view_selection_changed(
         self, selected: QItemSelection, _deselected: QItemSelection
     ) -> None:
@@ -297,7 +329,11 @@ class MainWindow(QMainWindow):
             and self._topic is None
         ):
             self.topic_view.setCurrentIndex(self.topics.index(self.topics.row_of(None), 0))
-        await self.messages.show(conversation_id, None)
+        jump, self._jump = self._jump, None
+        if jump is not None and jump[0] == conversation_id:
+            await self.messages.show_around(*jump)
+        else:
+            await self.messages.show(conversation_id, None)
 
     def on_topic_view_selection_changed(
         self, selected: QItemSelection, _deselected: QItemSelection
@@ -306,10 +342,10 @@ class MainWindow(QMainWindow):
         if not rows or self._current is None:
             return
         topic = self.topics.topic(rows[0])
+        # "All messages" while it is already shown, or being opened by _open_conversation (which
+        # loads it itself: a second load would scroll the reader back to the bottom).
         if (topic and self._topic and topic.id == self._topic.id) or (
-            topic is None
-            and self._topic is None
-            and self.messages.conversation_id == self._current.id
+            topic is None and self._topic is None
         ):
             return
         self._topic = topic
@@ -319,6 +355,22 @@ class MainWindow(QMainWindow):
 
     def on_messages_window_did_load(self) -> None:
         self.message_view.scroll_to_newest()
+
+    def on_messages_message_did_focus(self, row: int) -> None:
+        if row < 0:
+            return
+        target = QPersistentModelIndex(self.messages.index(row, 0))
+
+        def centre() -> None:  # again once the view has laid the new rows out
+            if target.isValid():
+                self.message_view.scrollTo(
+                    self.messages.index(target.row(), 0),
+                    QAbstractItemView.ScrollHint.PositionAtCenter,
+                )
+
+        centre()
+        QTimer.singleShot(0, centre)
+        self.message_flash.flash(row)
 
     def on_composer_message_submitted(self, sub: Submission) -> None:
         if self._current is None:
@@ -366,6 +418,8 @@ class MainWindow(QMainWindow):
         return conv.unread if conv is not None else 0
 
     def on_escape_activated(self) -> None:
+        if self.search_panel.isVisible():
+            self.search_panel.close_panel()
         self.composer.edit.setFocus()
 
     # --- presentation -----------------------------------------------------------------------

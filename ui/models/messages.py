@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Hashable
+import logging
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -29,7 +30,15 @@ from ui.models.diff import replace_rows
 from ui.people import People
 from ui.tasks import TaskGroup
 
+log = logging.getLogger(__name__)
 PAGE = 50
+JUMP_NEWER = 2000
+"""A jump to a search hit loads the hit's neighbourhood through to the newest message, so the
+window stays joined to the newest end that sync refreshes (hits further back than this many
+messages show their neighbourhood without the newest end)."""
+HISTORY_PAGES_PER_FETCH = 5
+History = Callable[[int], Awaitable[bool]]
+"""``SyncService.fetch_older``: fill one page of a conversation's oldest gap from the server."""
 GROUP_GAP = dt.timedelta(minutes=5)
 """Consecutive messages of one sender closer than this share one header."""
 
@@ -80,12 +89,21 @@ def day_label(day: dt.date, today: dt.date) -> str:
 class MessageListModel(QAbstractListModel):
     window_did_load = Signal()
     """The newest page of a newly shown conversation is in (the view scrolls to the bottom)."""
+    message_did_focus = Signal(int)
+    """A jump (:meth:`show_around`) loaded the window around a message; the argument is its row."""
 
     def __init__(
-        self, store: Store, people: People, parent: QObject | None = None, *, page: int = PAGE
+        self,
+        store: Store,
+        people: People,
+        parent: QObject | None = None,
+        *,
+        page: int = PAGE,
+        history: History | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self._history = history
         self._people = people
         self._page = page
         self._rows: list[StoredMessage] = []
@@ -111,11 +129,34 @@ class MessageListModel(QAbstractListModel):
         rows = await self._read(before=None, limit=self._page)
         if (conversation_id, topic_id) != (self.conversation_id, self.topic_id):
             return
-        self._has_older = sum(1 for r in rows if r.id is not None) >= self._page
+        self._has_older = sum(
+            1 for r in rows if r.id is not None
+        ) >= self._page or await self._server_has_older(rows)
+        if (conversation_id, topic_id) != (self.conversation_id, self.topic_id):
+            return
         # A refresh may have filled the window meanwhile: merge instead of inserting blindly.
         replace_rows(self, self._rows, rows, message_key)
         await self._load_receipts()
         self.window_did_load.emit()
+
+    async def show_around(self, conversation_id: int, message_id: int) -> None:
+        """Show a whole conversation from a little before ``message_id`` to the newest message."""
+        self.conversation_id, self.topic_id = conversation_id, None
+        self._tasks.cancel_all()
+        self.beginResetModel()
+        self._rows, self._unread_by, self._has_older = [], {}, False
+        self.endResetModel()
+        await self._load_topic_titles()
+        older = self._page // 2
+        rows = await self._store.messages_around(
+            conversation_id, message_id, older=older, newer=JUMP_NEWER
+        )
+        if (conversation_id, None) != (self.conversation_id, self.topic_id):
+            return
+        self._has_older = sum(1 for r in rows if r.id is not None and r.id < message_id) >= older
+        replace_rows(self, self._rows, rows, message_key)
+        await self._load_receipts()
+        self.message_did_focus.emit(self.row_of_id(message_id))
 
     async def _read(self, *, before: int | None, limit: int) -> list[StoredMessage]:
         cid = self.conversation_id
@@ -156,11 +197,16 @@ class MessageListModel(QAbstractListModel):
         if cid is None:
             return
         held = [m.id for m in self._rows if m.id is not None]
-        rows = await self._read(before=None, limit=max(self._page, len(held) + self._page))
+        limit = max(self._page, len(held) + self._page)
+        rows = await self._read(before=None, limit=limit)
         if (cid, tid) != (self.conversation_id, self.topic_id):
             return
+        held = [m.id for m in self._rows if m.id is not None]  # an older page may have come in
+        read = [r.id for r in rows if r.id is not None]
         if held and self._has_older:  # keep the window's older edge where the user left it
             rows = [r for r in rows if r.id is None or r.id >= held[0]]
+        if held and read and len(read) >= limit:  # keep held rows older than what was re-read
+            rows = [m for m in self._rows if m.id is not None and m.id < read[0]] + rows
         old_len = len(self._rows)
         replace_rows(self, self._rows, rows, message_key)
         if old_len and len(self._rows) > old_len:  # grouping of the old last row may change
@@ -201,10 +247,10 @@ class MessageListModel(QAbstractListModel):
             if oldest is None:
                 self._has_older = False
                 return
-            rows = await self._read(before=oldest, limit=self._page)
+            rows = await self._read_older(oldest)
             if (cid, tid) != (self.conversation_id, self.topic_id):
                 return
-            self._has_older = len(rows) >= self._page
+            self._has_older = len(rows) >= self._page or await self._server_has_older(rows)
             if rows:
                 self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
                 self._rows[0:0] = rows
@@ -213,6 +259,41 @@ class MessageListModel(QAbstractListModel):
                 self.dataChanged.emit(idx, idx)
         finally:
             self._fetching = False
+
+    async def _read_older(self, oldest: int) -> list[StoredMessage]:
+        """The page before ``oldest``; fills holes from the server first when the local copy has
+        them there (each ``history`` call stores one more page of the oldest known gap)."""
+        cid = self.conversation_id
+        assert cid is not None
+        rows = await self._read(before=oldest, limit=self._page)
+        for _ in range(HISTORY_PAGES_PER_FETCH):
+            if self._history is None or not await self._gap_below(oldest, rows):
+                break
+            try:
+                more = await self._history(cid)
+            except Exception as exc:  # offline or refused: show what is stored, retry next scroll
+                log.info("older history not fetched (%s)", type(exc).__name__)
+                break
+            if cid != self.conversation_id:
+                break
+            rows = await self._read(before=oldest, limit=self._page)
+            if not more:
+                break
+        return rows
+
+    async def _gap_below(self, oldest: int, rows: list[StoredMessage]) -> bool:
+        """Whether the server may hold messages between the page read and ``oldest``."""
+        cid = self.conversation_id
+        assert cid is not None
+        low = (rows[0].id or 0) if len(rows) >= self._page else 0
+        return any(g.after_id < oldest and g.before_id > low for g in await self._store.gaps(cid))
+
+    async def _server_has_older(self, rows: list[StoredMessage]) -> bool:
+        if self._history is None or self.conversation_id is None:
+            return False
+        oldest = rows[0].id if rows and rows[0].id is not None else None
+        gaps = await self._store.gaps(self.conversation_id)
+        return any(oldest is None or g.after_id < oldest for g in gaps)
 
     @property
     def loading(self) -> bool:

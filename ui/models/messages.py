@@ -111,6 +111,8 @@ class MessageListModel(QAbstractListModel):
         self._topic_titles: dict[int, str] = {}
         self._has_older = False
         self._fetching = False
+        self._refreshing = False
+        self._refresh_again: str | None = None
         self.conversation_id: int | None = None
         self.topic_id: int | None = None
         self._tasks = TaskGroup("messages")
@@ -120,6 +122,7 @@ class MessageListModel(QAbstractListModel):
     async def show(self, conversation_id: int | None, topic_id: int | None = None) -> None:
         self.conversation_id, self.topic_id = conversation_id, topic_id
         self._tasks.cancel_all()
+        self._refreshing, self._refresh_again = False, None
         self.beginResetModel()
         self._rows, self._unread_by, self._has_older = [], {}, False
         self.endResetModel()
@@ -143,6 +146,7 @@ class MessageListModel(QAbstractListModel):
         """Show a whole conversation from a little before ``message_id`` to the newest message."""
         self.conversation_id, self.topic_id = conversation_id, None
         self._tasks.cancel_all()
+        self._refreshing, self._refresh_again = False, None
         self.beginResetModel()
         self._rows, self._unread_by, self._has_older = [], {}, False
         self.endResetModel()
@@ -191,18 +195,24 @@ class MessageListModel(QAbstractListModel):
             if m.id in changed:
                 self.dataChanged.emit(self.index(i, 0), self.index(i, 0))
 
-    async def refresh(self) -> None:
-        """Re-read the newest end of the window (new, edited, sent or failed messages)."""
+    async def refresh(self, *, whole: bool = True) -> None:
+        """Re-read the newest end of the window (new, edited, sent or failed messages).
+
+        ``whole=False`` (only new messages arrived) reads just the newest page when it joins the
+        rows held, instead of the whole window: a busy channel stays cheap to follow."""
         cid, tid = self.conversation_id, self.topic_id
         if cid is None:
             return
         held = [m.id for m in self._rows if m.id is not None]
-        limit = max(self._page, len(held) + self._page)
+        limit = max(self._page, len(held) + self._page) if whole else self._page
         rows = await self._read(before=None, limit=limit)
         if (cid, tid) != (self.conversation_id, self.topic_id):
             return
         held = [m.id for m in self._rows if m.id is not None]  # an older page may have come in
         read = [r.id for r in rows if r.id is not None]
+        if not whole and held and len(read) >= limit and read[0] > held[-1]:
+            await self.refresh(whole=True)  # more arrived than one page: no hole in the window
+            return
         if held and self._has_older:  # keep the window's older edge where the user left it
             rows = [r for r in rows if r.id is None or r.id >= held[0]]
         if held and read and len(read) >= limit:  # keep held rows older than what was re-read
@@ -219,16 +229,35 @@ class MessageListModel(QAbstractListModel):
             return
         if changes.topics or changes.snapshot:
             self._tasks.spawn(self._load_topic_titles())
+        whole = bool(changes.snapshot or changes.messages_updated)
         if (
-            changes.snapshot
+            whole
             or changes.messages_created
-            or changes.messages_updated
             or changes.outbox
             or self.conversation_id in changes.conversations
         ):
-            self._tasks.spawn(self.refresh())
+            self._request_refresh(whole=whole)
         elif self.conversation_id in changes.receipts:
             self._tasks.spawn(self._load_receipts())
+
+    def _request_refresh(self, *, whole: bool) -> None:
+        """One refresh at a time; changes arriving meanwhile fold into one more afterwards."""
+        if self._refreshing:
+            self._refresh_again = self._refresh_again or ("whole" if whole else "newest")
+            return
+        self._refreshing = True
+        self._tasks.spawn(self._refresh_loop(whole))
+
+    async def _refresh_loop(self, whole: bool) -> None:
+        try:
+            while True:
+                await self.refresh(whole=whole)
+                if self._refresh_again is None:
+                    return
+                whole, self._refresh_again = self._refresh_again == "whole", None
+        finally:
+            self._refreshing = False
+            self._refresh_again = None
 
     # --- older pages ------------------------------------------------------------------------
 

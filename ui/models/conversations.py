@@ -51,6 +51,8 @@ class ConversationListModel(QAbstractListModel):
         self._people = people
         self._items: list[Item] = []
         self._tasks = TaskGroup("conversations.reload")
+        self._reloading = False
+        self._reload_again = False
         people.people_did_change.connect(self.on_people_changed)
 
     # --- loading ----------------------------------------------------------------------------
@@ -77,7 +79,25 @@ class ConversationListModel(QAbstractListModel):
             or changes.receipts
             or changes.messages_created
         ):
-            self._tasks.spawn(self.reload())
+            self._request_reload()
+
+    def _request_reload(self) -> None:
+        """One reload at a time; a busy channel's batches arriving meanwhile fold into one more."""
+        if self._reloading:
+            self._reload_again = True
+            return
+        self._reloading = True
+        self._tasks.spawn(self._reload_loop())
+
+    async def _reload_loop(self) -> None:
+        try:
+            while True:
+                self._reload_again = False
+                await self.reload()
+                if not self._reload_again:
+                    return
+        finally:
+            self._reloading = False
 
     def on_people_changed(self) -> None:
         if self._items:

@@ -126,6 +126,31 @@ def sign_in(
     arun(close_all())
 
 
+def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task still pending on the loop and let each finish, inside the loop.
+
+    pytest-qt calls processEvents() after the test body and again after the fixtures' teardown,
+    with no asyncio loop running; qasync then steps whatever tasks a window left behind (a model
+    refresh, a receipts load) outside the loop, and after teardown on widgets Qt already deleted,
+    which crashed the process now and then. A test's tasks therefore end with the test body.
+    """
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=10))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    # A plain hookwrapper sits inside pytest-qt's (tryfirst) one: this runs before its
+    # processEvents() and before any fixture (qtbot included) tears down a widget.
+    yield
+    loop = item.funcargs.get("loop") if hasattr(item, "funcargs") else None
+    if isinstance(loop, asyncio.AbstractEventLoop) and not loop.is_closed():
+        _settle(loop)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The offscreen platform plugin warns on every top-level window it cannot size-hint; that is
     # the test platform talking, not our code (Xvfb/xcb does not warn). Every other Qt warning fails.

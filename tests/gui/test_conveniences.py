@@ -394,6 +394,13 @@ def test_window_state_is_restored_when_the_window_is_created_again(
     qapp.setQuitOnLastWindowClosed(False)
     request_restore = quit_on_close
 
+    def _close(have: list[int], want: list[int]) -> bool:
+        # Within a few pixels: the window may lay out once more between saving its state and
+        # the read above (seen: 4 px per pane under load); the default layout is 30+ px away.
+        return len(have) == len(want) and all(
+            abs(h - w) <= 10 for h, w in zip(have, want, strict=True)
+        )
+
     async def first() -> tuple[Session, list[int], int]:
         session = await sign_in("priya")
         window = _desktop(qtbot, session, settings).window
@@ -423,7 +430,7 @@ def test_window_state_is_restored_when_the_window_is_created_again(
         try:
             window = _desktop(qtbot, session, settings).window
             await until(lambda: window.messages.conversation_id is not None, what="a conversation")
-            await until(lambda: window.splitter.sizes() == sizes, what="the splitter sizes")
+            await until(lambda: _close(window.splitter.sizes(), sizes), what="the splitter sizes")
             return window
         finally:
             window.close()
@@ -434,5 +441,5 @@ def test_window_state_is_restored_when_the_window_is_created_again(
     finally:
         qapp.setQuitOnLastWindowClosed(request_restore)
     assert (window.width(), window.height()) == (777, 555)
-    assert window.splitter.sizes() == sizes
+    assert _close(window.splitter.sizes(), sizes), (window.splitter.sizes(), sizes)
     assert window.messages.conversation_id == chosen

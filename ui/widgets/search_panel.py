@@ -93,6 +93,10 @@ class SearchPanel(QFrame):
         self.setGeometry(self._host.width() - width - MARGIN, 64, width, height)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Qt can still call the filter while the panel is being torn down, after Python has
+        # cleared its attributes: then there is nothing left to follow.
+        if "_host" not in self.__dict__:
+            return False
         if watched is self._host and event.type() == QEvent.Type.Resize and self.isVisible():
             self._place()
         elif watched is self.edit and event.type() == QEvent.Type.KeyPress:

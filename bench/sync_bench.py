@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.store_bench import WORDS  # one vocabulary (Latin, Chinese, Japanese) for both
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -40,44 +42,6 @@ DEFAULT = False  # seeds and syncs 100,000 messages (about 45 s): run it by name
 TARGET_S = 15.0
 ME = "reader"
 OTHERS = [f"p{i:02d}" for i in range(11)]
-WORDS = [
-    "budget",
-    "review",
-    "supplier",
-    "contract",
-    "release",
-    "ticket",
-    "deploy",
-    "meeting",
-    "approval",
-    "invoice",
-    "design",
-    "roadmap",
-    "customer",
-    "feedback",
-    "quarterly",
-    "report",
-    "hiring",
-    "onboarding",
-    "security",
-    "audit",
-    "server",
-    "预算",
-    "合同",
-    "会议",
-    "审批",
-    "发布",
-    "客户",
-    "季度",
-    "报告",
-    "予算",
-    "契約",
-    "会議",
-    "承認",
-    "リリース",
-    "顧客",
-    "四半期",
-]
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 

@@ -8,15 +8,14 @@ starts with the query rank first, then those where a word starts with it, then t
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QEvent,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -24,6 +23,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QFrame, QLineEdit, QListView, QVBoxLayout, QWidget
 
 from ui.models.conversations import ConversationListModel
+from ui.models.rows import RowsModel
 from ui.people import People
 
 KIND_LABELS = {"channel": "Channel", "group": "Group", "dm": "Direct message"}
@@ -57,7 +57,9 @@ def rank(c: Candidate, query: str) -> int | None:
     return 2
 
 
-class SwitcherModel(QAbstractListModel):
+class SwitcherModel(RowsModel):
+    ROLES = Roles
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._all: list[Candidate] = []
@@ -76,24 +78,10 @@ class SwitcherModel(QAbstractListModel):
     def candidate(self, row: int) -> Candidate | None:
         return self._shown[row] if 0 <= row < len(self._shown) else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._shown)
+    def _rows_shown(self) -> Sequence[Any]:
+        return self._shown
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._shown):
-            return None
-        c = self._shown[index.row()]
+    def _item_data(self, c: Any, _row: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             prefix = "# " if c.kind == "channel" else ""
             return f"{prefix}{c.title}  —  {c.subtitle}"
@@ -107,11 +95,6 @@ class SwitcherModel(QAbstractListModel):
             case Roles.Subtitle:
                 return c.subtitle
         return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.encode() for r in Roles})
-        return names
 
 
 def candidates(conversations: ConversationListModel, people: People) -> list[Candidate]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from app.client.changes import Changes
 from app.client.rows import ConversationRow
 from app.client.store import Store
 from ui.models.diff import replace_rows
+from ui.models.rows import RowsModel
 from ui.people import People
 from ui.tasks import TaskGroup
 
@@ -42,8 +44,10 @@ def _key(item: Item) -> tuple[str, object]:
     return ("h", item.kind) if isinstance(item, Header) else ("c", item.id)
 
 
-class ConversationListModel(QAbstractListModel):
+class ConversationListModel(RowsModel):
     """Rows come from ``Store.conversations()``; only a change to conversations reloads them."""
+
+    ROLES = Roles
 
     def __init__(self, store: Store, people: People, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -137,26 +141,13 @@ class ConversationListModel(QAbstractListModel):
 
     # --- QAbstractListModel -----------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
+    def _rows_shown(self) -> Sequence[Any]:
+        return self._items
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        if isinstance(self._items[index.row()], Header):
-            return Qt.ItemFlag.ItemIsEnabled
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+    def _is_header(self, item: Any) -> bool:
+        return isinstance(item, Header)
 
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item = self._items[index.row()]
+    def _item_data(self, item: Any, _row: int, role: int) -> Any:
         if isinstance(item, Header):
             if role == Qt.ItemDataRole.DisplayRole:
                 return item.title
@@ -178,8 +169,3 @@ class ConversationListModel(QAbstractListModel):
             Roles.Private: item.private,
             Roles.PeerId: self._peer(item),
         }.get(role)  # type: ignore[call-overload]
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.encode() for r in Roles})
-        return names

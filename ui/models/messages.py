@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -27,6 +26,7 @@ from app.client.changes import Changes
 from app.client.rows import StoredMessage
 from app.client.store import Store
 from ui.models.diff import replace_rows
+from ui.models.rows import RowsModel
 from ui.people import People
 from ui.tasks import TaskGroup
 
@@ -86,11 +86,13 @@ def day_label(day: dt.date, today: dt.date) -> str:
     return day.strftime("%A, %d %B %Y")
 
 
-class MessageListModel(QAbstractListModel):
+class MessageListModel(RowsModel):
     window_did_load = Signal()
     """The newest page of a newly shown conversation is in (the view scrolls to the bottom)."""
     message_did_focus = Signal(int)
     """A jump (:meth:`show_around`) loaded the window around a message; the argument is its row."""
+
+    ROLES = Roles
 
     def __init__(
         self,
@@ -385,25 +387,10 @@ class MessageListModel(QAbstractListModel):
         me = self._people.me_id
         return [(r.emoji, len(r.user_ids), me in r.user_ids) for r in m.reactions if r.user_ids]
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    def _rows_shown(self) -> Sequence[Any]:
+        return self._rows
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = index.row()
-        m = self._rows[row]
+    def _item_data(self, m: Any, row: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return "This message was deleted" if m.deleted else m.body
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -462,8 +449,3 @@ class MessageListModel(QAbstractListModel):
                     m.id is not None and m.id in self._unread_by,
                 )
         return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.encode() for r in Roles})
-        return names

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from app.client.changes import Changes
 from app.client.store import Store
 from app.core.wire import Topic
 from ui.models.diff import replace_rows
+from ui.models.rows import RowsModel
 from ui.tasks import TaskGroup
 
 
@@ -43,7 +45,9 @@ def _key(item: Item) -> tuple[str, object]:
     return ("s", item.title)
 
 
-class TopicListModel(QAbstractListModel):
+class TopicListModel(RowsModel):
+    ROLES = Roles
+
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store = store
@@ -95,26 +99,13 @@ class TopicListModel(QAbstractListModel):
 
     # --- QAbstractListModel -----------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
+    def _rows_shown(self) -> Sequence[Any]:
+        return self._items
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        if isinstance(self._items[index.row()], Section):
-            return Qt.ItemFlag.ItemIsEnabled
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+    def _is_header(self, item: Any) -> bool:
+        return isinstance(item, Section)
 
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
-            return None
-        item = self._items[index.row()]
+    def _item_data(self, item: Any, _row: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return item.title
         if role == Roles.IsHeader:
@@ -132,8 +123,3 @@ class TopicListModel(QAbstractListModel):
         if role == Roles.LinkLabel:
             return (item.link.label or item.link.url) if item.link else None
         return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.encode() for r in Roles})
-        return names

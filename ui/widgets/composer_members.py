@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from app.core.wire import User
+from ui.models.rows import RowsModel
 
 
 class Roles(enum.IntEnum):
@@ -17,7 +19,9 @@ class Roles(enum.IntEnum):
     """What the typed prefix is matched against: username and display name, lower case."""
 
 
-class MemberListModel(QAbstractListModel):
+class MemberListModel(RowsModel):
+    ROLES = Roles
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._users: list[User] = []
@@ -27,15 +31,10 @@ class MemberListModel(QAbstractListModel):
         self._users = sorted(users, key=lambda u: u.display_name.lower())
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._users)
+    def _rows_shown(self) -> Sequence[Any]:
+        return self._users
 
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._users):
-            return None
-        u = self._users[index.row()]
+    def _item_data(self, u: Any, _row: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{u.display_name}  @{u.username}"
         if role == Qt.ItemDataRole.EditRole:
@@ -48,8 +47,3 @@ class MemberListModel(QAbstractListModel):
             case Roles.MatchText:
                 return f"{u.username} {u.display_name}".lower()
         return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.encode() for r in Roles})
-        return names

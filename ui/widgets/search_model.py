@@ -6,9 +6,10 @@ import enum
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from app.client.rows import SearchHit
+from ui.models.rows import RowsModel
 from ui.people import People
 
 
@@ -33,7 +34,9 @@ def when(hit: SearchHit, today: Any) -> str:
     return local.strftime("%d %b %Y")
 
 
-class SearchResultModel(QAbstractListModel):
+class SearchResultModel(RowsModel):
+    ROLES = Roles
+
     def __init__(
         self,
         people: People,
@@ -56,24 +59,10 @@ class SearchResultModel(QAbstractListModel):
     def hit(self, row: int) -> SearchHit | None:
         return self._hits[row] if 0 <= row < len(self._hits) else None
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._hits)
+    def _rows_shown(self) -> Sequence[Any]:
+        return self._hits
 
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
-            return None
-        h = self._hits[index.row()]
+    def _item_data(self, h: Any, _row: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Roles.Snippet):
             return h.snippet
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -92,8 +81,3 @@ class SearchResultModel(QAbstractListModel):
             case Roles.Highlight:
                 return h.highlight
         return None
-
-    def roleNames(self) -> dict[int, bytes]:
-        names = super().roleNames()
-        names.update({int(r): r.name.encode() for r in Roles})
-        return names

@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, RowMapping, and_, select
+from sqlalchemy import Connection, RowMapping, Table, and_, select
 
 from app.core import wire
 from app.core.errors import NotFound
@@ -154,25 +154,33 @@ def topic_from_row(row: RowMapping) -> wire.Topic:
     )
 
 
-def load_topic_for(conn: Connection, topic_id: int, user_id: int) -> wire.Topic:
+def _row_if_member(
+    conn: Connection, table: Table, row_id: int, user_id: int, what: str
+) -> RowMapping:
+    """A row of a table that belongs to a conversation, if ``user_id`` is a member of that
+    conversation; otherwise not_found, exactly as for an id that does not exist."""
     row = (
         conn.execute(
-            select(topics)
+            select(table)
             .join(
                 members,
                 and_(
-                    members.c.conversation_id == topics.c.conversation_id,
+                    members.c.conversation_id == table.c.conversation_id,
                     members.c.user_id == user_id,
                 ),
             )
-            .where(topics.c.id == topic_id)
+            .where(table.c.id == row_id)
         )
         .mappings()
         .first()
     )
     if row is None:
-        raise NotFound("No such topic.")
-    return topic_from_row(row)
+        raise NotFound(f"No such {what}.")
+    return row
+
+
+def load_topic_for(conn: Connection, topic_id: int, user_id: int) -> wire.Topic:
+    return topic_from_row(_row_if_member(conn, topics, topic_id, user_id, "topic"))
 
 
 def topics_in(conn: Connection, conversation_ids: Iterable[int]) -> list[wire.Topic]:
@@ -231,24 +239,7 @@ def load_message(conn: Connection, message_id: int) -> wire.Message:
 
 def message_row_for(conn: Connection, message_id: int, user_id: int) -> RowMapping:
     """The message row if ``user_id`` is a member of its conversation, else not_found."""
-    row = (
-        conn.execute(
-            select(messages)
-            .join(
-                members,
-                and_(
-                    members.c.conversation_id == messages.c.conversation_id,
-                    members.c.user_id == user_id,
-                ),
-            )
-            .where(messages.c.id == message_id)
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound("No such message.")
-    return row
+    return _row_if_member(conn, messages, message_id, user_id, "message")
 
 
 def message_page(

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import keyring
-from keyring.backend import KeyringBackend
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -28,6 +27,7 @@ from app.client.apply import Applier
 from app.client.keys import Account, KeyCustody
 from app.client.store import Store
 from app.core.wire import Conversation, EventBatch, Message, OrgPolicy, Snapshot, User
+from tests.helpers.memory_keyring import MemoryKeyring
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 WORDS = [
@@ -93,23 +93,6 @@ QUERIES = [
 SHORT_QUERIES = ["预算", "会議", "合同"]
 
 
-class BenchKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
-
-
 def body(rng: random.Random, mid: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 18))) + f" #{mid}"
 
@@ -173,7 +156,7 @@ async def measure_open(account: Account, keys: KeyCustody, folder: Path, runs: i
 
 
 async def bench_apply(folder: Path, total: int, per_batch: int) -> dict[str, float]:
-    keys = KeyCustody(backend=BenchKeyring())
+    keys = KeyCustody(backend=MemoryKeyring())
     account = Account("https://bench.invalid", "apply")
     rng = random.Random(1)
     prepared = batches(total, per_batch, 50, rng)  # parsing is the network layer's cost
@@ -211,7 +194,7 @@ def _bulk_insert(conn: Any, first: int, count: int, conversations: int) -> None:
 
 
 async def bench_search(folder: Path, total: int) -> dict[str, float]:
-    keys = KeyCustody(backend=BenchKeyring())
+    keys = KeyCustody(backend=MemoryKeyring())
     account = Account("https://bench.invalid", "search")
     store = await Store.open(account, keys=keys, data_dir=folder)
     await Applier(store).apply_snapshot(snapshot(50))
@@ -269,7 +252,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--search-rows", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    keyring.set_keyring(BenchKeyring())  # belt and braces: nothing reaches a real keyring
+    keyring.set_keyring(MemoryKeyring())  # belt and braces: nothing reaches a real keyring
     with tempfile.TemporaryDirectory(prefix="courtyard-bench-") as tmp:
         a = asyncio.run(bench_apply(Path(tmp) / "a", args.apply_messages, args.batch))
         s = asyncio.run(bench_search(Path(tmp) / "s", args.search_rows))

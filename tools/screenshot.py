@@ -16,7 +16,6 @@ from pathlib import Path
 
 import keyring
 import qasync
-from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,27 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.client.keys import KeyCustody  # noqa: E402
 from app.client.session import Session  # noqa: E402
+from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
 from ui import theme  # noqa: E402
 from ui.demo import DEMO_PASSWORD, DemoServer  # noqa: E402
 from ui.main import open_main_window  # noqa: E402
 from ui.mainwindow import MainWindow  # noqa: E402
-
-
-class _MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 async def _until(predicate: object, within: float = 30.0) -> None:
@@ -56,7 +39,7 @@ async def _until(predicate: object, within: float = 30.0) -> None:
 
 
 async def _shoot(app: QApplication, url: str, data: Path, out: Path) -> None:
-    backend = _MemoryKeyring()
+    backend = MemoryKeyring()
     keyring.set_keyring(backend)
     keys = KeyCustody(backend=backend)
     session = await Session.sign_in(

@@ -19,34 +19,15 @@ from typing import Any, TypeVar
 import keyring
 import pytest
 import qasync
-from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QApplication
 
 from app.client.keys import KeyCustody
 from app.client.session import Session
+from tests.helpers.memory_keyring import MemoryKeyring
 from ui import theme
 from ui.demo import DEMO_PASSWORD, DemoServer
 
 T = TypeVar("T")
-
-
-class MemoryKeyring(KeyringBackend):
-    """Tests never touch the machine's keyring."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 @pytest.fixture(scope="session")

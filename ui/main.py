@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.client.keys import Account, KeyCustody
 from app.client.session import NotSignedIn, Session
 from app.client.store_errors import KeyringUnavailable
+from app.features.status import StatusSettings
 from ui import theme
 from ui.bridge import Bridge
 from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer
@@ -35,6 +36,9 @@ from ui.notifications import NotificationGate, Notifier
 from ui.people import People
 from ui.settings_store import WindowStateStore
 from ui.signin import SignInDialog, explain
+from ui.status.preferences import StatusPreferencesStore
+from ui.status.service import StatusSources
+from ui.status.wiring import attach_status
 from ui.tasks import TaskGroup
 from ui.tray import TrayIcon
 
@@ -62,8 +66,14 @@ def open_main_window(
     *,
     org_name: str = "Courtyard",
     before_load: Callable[[MainWindow], None] | None = None,
+    status_sources: StatusSources | None = None,
+    status_preferences: StatusPreferencesStore | None = None,
+    status_timing: StatusSettings | None = None,
 ) -> MainWindow:
-    """Wire a session to a new main window, start syncing and load what is stored already."""
+    """Wire a session to a new main window, start syncing and load what is stored already.
+
+    The workday status reads this desktop's foreground window and idle time unless
+    ``status_sources`` says otherwise; its choices persist only with ``status_preferences``."""
     bridge = Bridge()
     people = People()
     window = MainWindow(
@@ -79,6 +89,13 @@ def open_main_window(
     people.setParent(window)
     bridge.watch_store(session.store_did_change)
     bridge.watch_connection(session.connection_did_change)
+    attach_status(
+        window,
+        session,
+        sources=status_sources or StatusSources.of_this_desktop(),
+        preferences=status_preferences,
+        timing=status_timing,
+    )
     if before_load is not None:
         before_load(window)
     session.start()
@@ -243,6 +260,9 @@ class App:
         self.desktop.window.show()
 
     async def aclose(self) -> None:
+        status = self.desktop.window.status if self.desktop is not None else None
+        if status is not None:
+            await status.aclose()  # clears an automatic status while the session can still
         if self.session is not None:
             await self.session.aclose()
         if self.demo is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -42,6 +43,9 @@ from ui.widgets.message_view import MessageView
 from ui.widgets.search_flash import MessageFlash
 from ui.widgets.search_panel import SearchPanel
 from ui.widgets.urge_banner import UrgeBanner
+
+if TYPE_CHECKING:
+    from ui.status.service import StatusService
 
 
 def _list(name: str, parent: QWidget) -> QListView:
@@ -84,6 +88,8 @@ class MainWindow(QMainWindow):
         self._jump: tuple[int, int] | None = None
         self.restore_conversation_id: int | None = None
         """The conversation :meth:`load` opens first (the one open when the app last closed)."""
+        self.status: StatusService | None = None
+        """The own workday status (set by ``ui.status.wiring.attach_status``)."""
         self._build(org_name)
         self._connect_signals()
         self.resize(1280, 800)
@@ -103,7 +109,7 @@ class MainWindow(QMainWindow):
         self.conversation_view.setItemDelegate(
             ConversationDelegate(self.people, self.conversation_view)
         )
-        top = QVBoxLayout()
+        top = self._sidebar_top = QVBoxLayout()
         top.setContentsMargins(18, 16, 18, 8)
         top.setSpacing(2)
         top.addWidget(self.org_label)
@@ -236,6 +242,15 @@ class MainWindow(QMainWindow):
         restore = self.restore_conversation_id
         if self._current is None and not (restore and self.select_conversation(restore)):
             self.select_first_conversation()
+
+    def show_own_status(self, widget: QWidget) -> None:
+        """Put the own-status control under the user's name at the top of the sidebar."""
+        self._sidebar_top.addWidget(widget)
+
+    @property
+    def open_place(self) -> tuple[ConversationRow | None, Topic | None]:
+        """The conversation and topic the reader has open (the workday status follows it)."""
+        return self._current, self._topic
 
     def select_first_conversation(self) -> None:
         for row in range(self.conversations.rowCount()):

@@ -177,6 +177,12 @@ class ApiClient:
             wire.EventBatch, "/api/v1/events", params=params, http_timeout=timeout
         )
 
+    # --- presence -------------------------------------------------------------------------------
+
+    async def set_status(self, req: wire.StatusSet) -> wire.User:
+        """Publish (empty text: clear) the workday status; ``RateLimited`` when changed too often."""
+        return _parse(wire.User, await self._request("PUT", "/api/v1/me/status", body=req))
+
     # --- conversations and messages -------------------------------------------------------------
 
     async def create_conversation(self, req: wire.ConversationCreate) -> wire.Conversation:

@@ -172,3 +172,16 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         r"^.+?\s[–—-]\s(?:.*[\\/])?(?P<doc>[^\\/]+)$",
     ),
 )
+
+
+def deciding_rule(rules: Sequence[Rule], window: ForegroundWindow | None) -> Rule | None:
+    """The rule that decides what colleagues see for ``window`` (shares or hides it); None when
+    no rule matches. For the status's "from <app>" label and the rules editor's preview."""
+    if window is None:
+        return None
+    for rule in rules:
+        if rule.matches_app(window) and (
+            rule.output(window) is not None if rule.share else rule.matches_title(window)
+        ):
+            return rule
+    return None

@@ -1,0 +1,59 @@
+"""Connect a main window and its session to a :class:`StatusService` (the composition root's part)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.client.session import Session
+from app.features.status import StatusSettings, TopicActivity
+from ui.status.preferences import StatusPreferencesStore
+from ui.status.service import StatusService, StatusSources
+from ui.tasks import TaskGroup
+
+if TYPE_CHECKING:
+    from ui.mainwindow import MainWindow
+
+
+def open_topic_of(window: MainWindow) -> TopicActivity | None:
+    """The topic the window shows, as the in-app source sees it. DMs, groups and private channels
+    are private: colleagues only learn "In a private conversation", never its name or topic."""
+    conv, topic = window.open_place
+    if conv is None or topic is None:
+        return None
+    return TopicActivity(
+        title=topic.title,
+        conversation_name=window.conversations.title(conv),
+        private=conv.kind != "channel" or conv.private,
+    )
+
+
+def attach_status(
+    window: MainWindow,
+    session: Session,
+    *,
+    sources: StatusSources | None = None,
+    preferences: StatusPreferencesStore | None = None,
+    timing: StatusSettings | None = None,
+) -> StatusService:
+    """A status service for ``window`` (which owns it), started once the local copy says what
+    the server last had for us."""
+    service = StatusService(
+        api=session.api,
+        open_topic=lambda: open_topic_of(window),
+        sources=sources,
+        preferences=preferences,
+        timing=timing,
+        parent=window,
+    )
+    service.watch_window(window)
+    window.status = service
+    tasks = TaskGroup("status")
+
+    async def start() -> None:
+        me = await session.store.my_id()
+        user = (await session.store.users()).get(me) if me is not None else None
+        service.start(stored=user.status if user is not None else None)
+
+    tasks.spawn(start())
+    service.destroyed.connect(lambda *_: tasks.cancel_all())
+    return service

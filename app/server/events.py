@@ -9,15 +9,30 @@ from another server (or a wiped one) is answered ``cursor_expired`` instead of s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, literal, or_, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from app.core.errors import BadRequest, CursorExpired
 from app.server.db.schema import events, members, messages, meta
 
 BATCH_LIMIT = 500
+FIRST_WINDOW: int | None = None
+"""The first seq window's width (:func:`seq_windows`); None: a few batches. Tests shrink it."""
 # The advisory lock key that serialises event inserts on PostgreSQL ("cyEVENTS" as an int64).
 EVENT_LOCK_KEY = 0x6379_4556_454E_5453
 
@@ -131,16 +146,37 @@ class Visible:
     more: bool
 
 
+def seq_windows(after: int, head: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Seq ranges ``(lo, hi]`` that cover ``(after, head]`` in order, each four times wider.
+
+    A read takes the first ``limit`` visible events window by window instead of asking for every
+    visible event after the cursor at once: with a long backlog (a client catching up on 100,000
+    messages) the unbounded form collects and sorts the whole backlog to keep 500 of it. The
+    first window is a few batches wide, so a client that sees most of the log fills its batch in
+    one window; one that sees little of it reaches the head in a handful of growing windows.
+    """
+    width = FIRST_WINDOW or max(4 * limit, 256)
+    lo = after
+    while lo < head:
+        hi = min(head, lo + width)
+        yield lo, hi
+        lo = hi
+        width *= 4
+
+
 def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH_LIMIT) -> Visible:
     """Events the user may see with seq > after, oldest first, at most ``limit``.
 
-    Three index range scans joined by UNION ALL (audiences are exclusive, so no duplicates).
-    When nothing is visible, the cursor still moves to the head so the next scan starts late;
-    that is sound because the read runs in one snapshot in which no seq below the head can still
-    commit (module docstring).
+    Three index range scans joined by UNION ALL (audiences are exclusive, so no duplicates), run
+    over growing seq windows (:func:`seq_windows`) until ``limit`` + 1 are found or the head is
+    reached. When nothing is visible, the cursor still moves to the head so the next scan starts
+    late; that is sound because the read runs in one snapshot in which no seq below the head can
+    still commit (module docstring).
     """
     cols = (events.c.seq, events.c.type, events.c.at, events.c.payload)
     head = head_seq(conn)
+    lo, hi = bindparam("lo", type_=BigInteger), bindparam("hi", type_=BigInteger)
+    in_window = and_(events.c.seq > lo, events.c.seq <= hi)
     by_conversation = (
         select(*cols)
         .select_from(
@@ -152,7 +188,7 @@ def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH
                 ),
             )
         )
-        .where(events.c.seq > after, events.c.seq >= members.c.joined_seq)
+        .where(in_window, events.c.seq >= members.c.joined_seq)
     )
     # A personal event about a message (an urge) is shown only while the user is still a member
     # of the message's conversation: a removed member never hears of it again.
@@ -163,12 +199,18 @@ def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH
     )
     by_user = select(*cols).where(
         events.c.aud_user_id == user_id,
-        events.c.seq > after,
+        in_window,
         or_(events.c.message_id.is_(None), still_member),
     )
-    by_org = select(*cols).where(events.c.aud_org == literal(True), events.c.seq > after)
+    by_org = select(*cols).where(events.c.aud_org == literal(True), in_window)
     merged = union_all(by_conversation, by_user, by_org).subquery()
-    rows = conn.execute(select(merged).order_by(merged.c.seq).limit(limit + 1)).mappings().all()
+    query = select(merged).order_by(merged.c.seq).limit(bindparam("n", type_=BigInteger))
+    rows: list[Any] = []
+    for window_lo, window_hi in seq_windows(after, head, limit):
+        wanted = limit + 1 - len(rows)
+        rows.extend(conn.execute(query, {"lo": window_lo, "hi": window_hi, "n": wanted}).mappings())
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     last = int(rows[-1]["seq"]) if rows else after

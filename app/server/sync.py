@@ -114,13 +114,16 @@ _SQLITE_VISIBLE = (
     "SELECT seq, type, at, payload FROM ("
     " SELECT e.seq AS seq, e.type AS type, e.at AS at, e.payload AS payload"
     "  FROM members AS m JOIN events AS e"
-    "  ON e.aud_conversation_id = m.conversation_id AND e.seq > ?1 AND e.seq >= m.joined_seq"
+    "  ON e.aud_conversation_id = m.conversation_id AND e.seq > ?1 AND e.seq <= ?4"
+    "  AND e.seq >= m.joined_seq"
     "  WHERE m.user_id = ?2"
-    " UNION ALL SELECT seq, type, at, payload FROM events WHERE aud_user_id = ?2 AND seq > ?1"
+    " UNION ALL SELECT seq, type, at, payload FROM events"
+    "  WHERE aud_user_id = ?2 AND seq > ?1 AND seq <= ?4"
     "  AND (message_id IS NULL OR EXISTS (SELECT 1 FROM messages AS x JOIN members AS xm"
     "   ON xm.conversation_id = x.conversation_id AND xm.user_id = ?2"
     "   WHERE x.id = events.message_id))"
-    " UNION ALL SELECT seq, type, at, payload FROM events WHERE aud_org = 1 AND seq > ?1"
+    " UNION ALL SELECT seq, type, at, payload FROM events"
+    "  WHERE aud_org = 1 AND seq > ?1 AND seq <= ?4"
     ") ORDER BY seq LIMIT ?3"
 )
 
@@ -157,7 +160,12 @@ def _poll_sqlite(conn: Connection, caller: Caller, cursor: str | None, limit: in
     if epoch is None:
         raise RuntimeError("database not initialised: run `courtyard-server init`")
     after = _sqlite_cursor_seq(cursor, epoch, pruned, int(head))
-    rows = driver.execute(_SQLITE_VISIBLE, (after, caller.user_id, limit + 1)).fetchall()
+    rows: list[tuple[int, str, str, str]] = []
+    for lo, hi in events.seq_windows(after, int(head), limit):
+        wanted = limit + 1 - len(rows)
+        rows.extend(driver.execute(_SQLITE_VISIBLE, (lo, caller.user_id, wanted, hi)))
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     rows = rows[:limit]
     last = int(rows[-1][0]) if rows else after

@@ -420,3 +420,21 @@ def test_random_histories_agree(ops: list[tuple[Any, ...]]) -> None:
                             assert_same(conn, caller, f"{epoch}.{seq}", limit)
         finally:
             db.close()
+
+
+@pytest.mark.parametrize("first_window", [1, 2, 7])
+def test_narrow_windows_answer_as_one_wide_read(
+    history: History, monkeypatch: pytest.MonkeyPatch, first_window: int
+) -> None:
+    """Reading window by window (events.seq_windows) gives the answer a single read over the
+    whole log gives, on both paths, including ``more`` and the cursor of an empty read."""
+    with history.db.read_engine.begin() as conn:
+        epoch, head = _epoch_head(conn)
+        cursors: list[str | None] = [None, *(f"{epoch}.{s}" for s in range(0, head + 1, 3))]
+        for caller, cursor, limit in itertools.product(history.callers.values(), cursors, LIMITS):
+            monkeypatch.setattr(events, "FIRST_WINDOW", 10**9)
+            wide = portable(conn, caller, cursor, limit)
+            monkeypatch.setattr(events, "FIRST_WINDOW", first_window)
+            assert next(events.seq_windows(0, head, limit)) == (0, first_window)
+            assert portable(conn, caller, cursor, limit) == wide
+            assert json.loads(fast(conn, caller, cursor, limit)) == json.loads(wide)

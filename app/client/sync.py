@@ -29,6 +29,7 @@ from app.client.connection import (
 from app.client.store import Store
 from app.client.store_errors import UserFacingStoreError
 from app.client.tasks import stop_task
+from app.core import wire
 from app.core.clock import Clock, SystemClock
 from app.core.errors import (
     ApiError,
@@ -101,34 +102,41 @@ class SyncService:
     async def _run(self) -> None:
         self._set_state(ConnectionState("connecting"))
         need_snapshot = await self._store.cursor() is None
-        cursor: str | None = None
-        while True:
-            try:
-                if need_snapshot:
-                    snapshot = await self._api.snapshot()
-                    await self._applier.apply_snapshot(snapshot)
-                    self.snapshots_applied += 1
-                    need_snapshot = False
+        ahead = _ReadAhead(self._api)
+        try:
+            while True:
+                try:
+                    if need_snapshot:
+                        await ahead.drop()
+                        snapshot = await self._api.snapshot()
+                        await self._applier.apply_snapshot(snapshot)
+                        self.snapshots_applied += 1
+                        need_snapshot = False
+                        self._went_online()
+                    cursor = await self._store.cursor()
+                    batch = await ahead.take(cursor)
                     self._went_online()
-                cursor = await self._store.cursor()
-                batch = await self._api.events(cursor)
-                self._went_online()
-                if batch.events or batch.cursor != cursor:
-                    await self._applier.apply_events(batch)
-            except Unauthorized as exc:
-                log.warning("the server ended this device's authorisation (%s)", exc.code)
-                self._set_state(ConnectionState("offline", reason="signed_out"))
-                self.authorisation_did_end.emit(exc)
-                return
-            except CursorExpired:
-                log.info("cursor expired; fetching a new snapshot")
-                need_snapshot = True
-            except BadRequest as exc:
-                if exc.code != "cursor_invalid":
+                    if batch.more:  # a backlog: fetch the next batch while this one is applied
+                        await ahead.start(batch.cursor)
+                    if batch.events or batch.cursor != cursor:
+                        await self._applier.apply_events(batch)
+                except Unauthorized as exc:
+                    log.warning("the server ended this device's authorisation (%s)", exc.code)
+                    self._set_state(ConnectionState("offline", reason="signed_out"))
+                    self.authorisation_did_end.emit(exc)
+                    return
+                except CursorExpired:
+                    log.info("cursor expired; fetching a new snapshot")
+                    need_snapshot = True
+                except BadRequest as exc:
+                    if exc.code != "cursor_invalid":
+                        await self._retry_later(exc)
+                    need_snapshot = True  # a cursor this server never issued: start from its state
+                except (ConnectionProblem, ApiError, UserFacingStoreError) as exc:
+                    await ahead.drop()
                     await self._retry_later(exc)
-                need_snapshot = True  # a cursor this server never issued: start from its state
-            except (ConnectionProblem, ApiError, UserFacingStoreError) as exc:
-                await self._retry_later(exc)
+        finally:
+            await ahead.drop()
 
     def _went_online(self) -> None:
         self._backoff.reset()
@@ -160,3 +168,38 @@ class SyncService:
         page = await self._api.history(conversation_id, before=gap.before_id, limit=limit)
         await self._applier.apply_history_page(conversation_id, gap.before_id, page)
         return bool(await self._store.gaps(conversation_id))
+
+
+class _ReadAhead:
+    """At most one long-poll fetched ahead of the store while a backlog is being applied.
+
+    Catching up is a loop of fetch (server and network) then apply (the store's thread); running
+    the next fetch during the current apply roughly halves the time of a long catch-up. The
+    prefetch is only used if it starts exactly at the cursor the store holds when it is taken:
+    after a failed apply, a snapshot or anything else that moved the cursor, it is thrown away
+    and the read is made again, so the store's cursor stays the single source of truth.
+    """
+
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+        self._task: asyncio.Task[wire.EventBatch] | None = None
+        self._cursor: str | None = None
+
+    async def start(self, cursor: str) -> None:
+        await self.drop()
+        self._cursor = cursor
+        self._task = asyncio.get_running_loop().create_task(
+            self._api.events(cursor), name="courtyard-sync-read-ahead"
+        )
+
+    async def take(self, cursor: str | None) -> wire.EventBatch:
+        task, self._task = self._task, None
+        if task is not None and self._cursor == cursor:
+            return await task
+        await stop_task(task)
+        return await self._api.events(cursor)
+
+    async def drop(self) -> None:
+        """Forget the read-ahead; a failure it ended with is not the caller's (it was unused)."""
+        task, self._task = self._task, None
+        await stop_task(task)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 
-async def stop_task(task: asyncio.Task[None] | None) -> None:
+async def stop_task(task: asyncio.Task[Any] | None) -> None:
     """Cancel ``task`` and wait for it to end.
 
     A cancellation aimed at the caller itself still propagates; an exception the task ended with

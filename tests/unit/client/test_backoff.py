@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from app.client.api import ConnectionProblem
+from app.client.apply import Applier
+from app.client.changes import Changes
 from app.client.connection import Backoff, ConnectionState
 from app.client.keys import Account, KeyCustody
 from app.client.store import Store
+from app.client.store_errors import UserFacingStoreError
 from app.client.sync import SyncService
 from app.core.clock import FakeClock
 from app.core.errors import CursorExpired, RateLimited, ServerError, Unauthorized
@@ -69,6 +72,7 @@ class ScriptedApi:
         self.events_script = events
         self.snapshot_calls = 0
         self.cursors: list[str | None] = []
+        self.log: list[str] = []
 
     async def snapshot(self) -> Snapshot:
         self.snapshot_calls += 1
@@ -80,6 +84,7 @@ class ScriptedApi:
 
     async def events(self, after: str | None, *, wait: float | None = None) -> EventBatch:
         self.cursors.append(after)
+        self.log.append(f"fetch {after}")
         if not self.events_script:
             await asyncio.Event().wait()
         item = self.events_script.pop(0)
@@ -89,12 +94,32 @@ class ScriptedApi:
         return item
 
 
-def _batch(cursor: str, *events: dict[str, Any]) -> EventBatch:
-    return EventBatch.model_validate({"events": list(events), "cursor": cursor, "more": False})
+def _batch(cursor: str, *events: dict[str, Any], more: bool = False) -> EventBatch:
+    return EventBatch.model_validate({"events": list(events), "cursor": cursor, "more": more})
+
+
+class LoggingApplier(Applier):
+    """Logs the start and end of each batch applied into the log the API also writes to."""
+
+    def __init__(self, store: Store, log: list[str], fail_first: bool = False) -> None:
+        super().__init__(store)
+        self.log = log
+        self.fail_first = fail_first
+
+    async def apply_events(self, batch: EventBatch) -> Changes:
+        self.log.append(f"apply {batch.cursor}")
+        if self.fail_first:
+            self.fail_first = False
+            for _ in range(3):  # as a real commit would, let the read-ahead run meanwhile
+                await asyncio.sleep(0)
+            raise UserFacingStoreError("the disk is full")
+        changes = await super().apply_events(batch)
+        self.log.append(f"applied {batch.cursor}")
+        return changes
 
 
 async def _drive(
-    api: ScriptedApi, store: Store, clock: FakeClock, until: Any
+    api: ScriptedApi, store: Store, clock: FakeClock, until: Any, applier: Applier | None = None
 ) -> tuple[SyncService, list[ConnectionState], list[float], list[Exception]]:
     sleeps: list[float] = []
 
@@ -106,6 +131,7 @@ async def _drive(
     service = SyncService(
         api=api,  # type: ignore[arg-type]
         store=store,
+        applier=applier,
         clock=clock,
         sleep=fake_sleep,
         backoff=Backoff(base=1.0, cap=60.0, minimum=0.0, rng=MaxRandom()),  # type: ignore[arg-type]
@@ -224,6 +250,65 @@ def test_an_empty_long_poll_answer_writes_nothing(
 
         await _drive(api, store, clock, polled_three_times)
         assert len(changes) == 1  # the snapshot only
+        await store.close()
+
+    run(scenario())
+
+
+def test_a_backlog_is_fetched_ahead_while_the_previous_batch_is_applied(
+    keys: KeyCustody, account: Account, data_dir: Path
+) -> None:
+    async def scenario() -> None:
+        clock = FakeClock()
+        store = await _open(keys, account, data_dir, clock)
+        api = ScriptedApi(
+            [snapshot(cursor="e.1")],
+            [
+                _batch("e.2", created(2, message(5)), more=True),
+                _batch("e.3", created(3, message(6)), more=True),
+                _batch("e.4", created(4, message(7))),
+            ],
+        )
+        applier = LoggingApplier(store, api.log)
+
+        async def caught_up(*_: Any) -> bool:
+            return await store.cursor() == "e.4" and len(api.cursors) == 4
+
+        await _drive(api, store, clock, caught_up, applier)
+        assert api.cursors == ["e.1", "e.2", "e.3", "e.4"]  # each read exactly once
+        # The read after a batch that said "more" went out before that batch was applied...
+        assert api.log.index("fetch e.2") < api.log.index("applied e.2")
+        assert api.log.index("fetch e.3") < api.log.index("applied e.3")
+        # ...but the read after the last batch of the backlog (a long-poll) waited for it.
+        assert api.log.index("applied e.4") < api.log.index("fetch e.4")
+        assert [m.id for m in await store.messages(10)] == [5, 6, 7]
+        await store.close()
+
+    run(scenario())
+
+
+def test_a_read_ahead_is_dropped_when_its_batch_fails_to_apply(
+    keys: KeyCustody, account: Account, data_dir: Path
+) -> None:
+    async def scenario() -> None:
+        clock = FakeClock()
+        store = await _open(keys, account, data_dir, clock)
+        first = _batch("e.2", created(2, message(5)), more=True)
+        api = ScriptedApi(
+            [snapshot(cursor="e.1")],
+            [first, _batch("e.3", created(3, message(6))), first, _batch("e.3")],
+        )
+        applier = LoggingApplier(store, api.log, fail_first=True)
+
+        async def caught_up(*_: Any) -> bool:
+            return await store.cursor() == "e.3"
+
+        _, _, sleeps, _ = await _drive(api, store, clock, caught_up, applier)
+        # The failed apply left the store at e.1: the read-ahead from e.2 was thrown away and the
+        # batch after e.1 read again; message 6 (only in the discarded read-ahead) never arrived.
+        assert api.cursors[:4] == ["e.1", "e.2", "e.1", "e.2"]
+        assert sleeps == [1.0]
+        assert [m.id for m in await store.messages(10)] == [5]
         await store.close()
 
     run(scenario())

@@ -13,6 +13,8 @@ from PySide6.QtCore import QObject, Signal
 
 from app.client.changes import Changes
 from app.client.connection import ConnectionState
+from app.client.rows import OutboxItem
+from app.core.errors import ApiError
 from app.core.observer import Signal as CoreSignal
 
 
@@ -25,6 +27,8 @@ class Bridge(QObject):
     """The session's connection state, e.g. "online", "connecting", "offline"."""
     connection_state_did_change = Signal(object)
     """The whole :class:`ConnectionState` (with the next retry time) for the indicator."""
+    delivery_refused = Signal(object, object)
+    """The outbox's row (:class:`OutboxItem`) the server refused for good, and its ApiError."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +39,9 @@ class Bridge(QObject):
 
     def watch_connection(self, signal: CoreSignal[[ConnectionState]]) -> None:
         self._unsubscribe.append(signal.connect(self._on_connection))
+
+    def watch_refusals(self, signal: CoreSignal[[OutboxItem, ApiError]]) -> None:
+        self._unsubscribe.append(signal.connect(self.delivery_refused.emit))
 
     def _on_connection(self, state: ConnectionState) -> None:
         self.connection_did_change.emit(state.status)

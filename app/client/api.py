@@ -15,6 +15,7 @@ outbox) wait at least that long. Tokens never reach a log line: only paths are l
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import logging
@@ -111,11 +112,13 @@ class ApiClient:
         path: str,
         *,
         body: BaseModel | None = None,
+        raw_json: str | None = None,
         params: dict[str, Any] | None = None,
         http_timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
+        """``body`` is sent without its None fields; ``raw_json`` (where null matters) as is."""
         headers = {"Authorization": f"Bearer {self._token}"} if self._token else {}
-        content = body.model_dump_json(exclude_none=True) if body is not None else None
+        content = body.model_dump_json(exclude_none=True) if body is not None else raw_json
         if content is not None:
             headers["Content-Type"] = "application/json"
         try:
@@ -244,6 +247,19 @@ class ApiClient:
         return _parse(
             wire.UrgeResult, await self._request("POST", f"/api/v1/messages/{message_id}/urge")
         )
+
+    # --- off-hours ------------------------------------------------------------------------------
+
+    async def set_schedule(self, schedule: wire.Schedule | None) -> wire.User:
+        """My working hours; None goes back to the organisation default. Returns me."""
+        if schedule is None:
+            return _parse(wire.User, await self._request("DELETE", "/api/v1/me/schedule"))
+        return _parse(wire.User, await self._request("PUT", "/api/v1/me/schedule", body=schedule))
+
+    async def set_dnd(self, until: dt.datetime | None) -> wire.User:
+        """Do not disturb until ``until`` (aware); None ends it. Returns me."""
+        body = json.dumps({"until": until.isoformat() if until is not None else None})
+        return _parse(wire.User, await self._request("PUT", "/api/v1/me/dnd", raw_json=body))
 
     # --- topics ---------------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ time, oldest first:
 - success → the row is removed (a send also stores the server's message in the same transaction);
 - network failure, 5xx or 429 → the row stays, the attempt is counted, and the *same* row (same
   ``client_msg_id``) is tried again after a backoff; nothing behind it overtakes it;
-- any other 4xx → the row is marked failed with the server's reason; a user's resend creates a new
-  row with a new ``client_msg_id`` (:meth:`Outbox.resend`);
+- any other 4xx, and the 429 ``offhours_urgent_limit`` (an urgent send to people who are off,
+  beyond the sender's hourly allowance: waiting up to an hour would hold up every later row) →
+  the row is marked failed with the server's reason and ``delivery_refused`` fires; a user's
+  resend creates a new row with a new ``client_msg_id`` (:meth:`Outbox.resend`);
 - 401 → the sender stops and ``authorisation_did_end`` fires (the session wipes the account).
 
 It wakes when something is enqueued and when the sync service reports the connection is back
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 from app.client.api import ApiClient, ConnectionProblem
 from app.client.apply import Applier
@@ -59,6 +61,8 @@ class Outbox:
         self._online = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.authorisation_did_end: Signal[[ApiError]] = Signal("authorisation_did_end")
+        self.delivery_refused: Signal[[OutboxItem, ApiError]] = Signal("delivery_refused")
+        """The server refused a row for good (it is marked failed): the GUI explains why."""
         self.delivered = 0
         """Rows delivered by this instance (for tests and diagnostics)."""
 
@@ -151,6 +155,9 @@ class Outbox:
                     self.authorisation_did_end.emit(exc)
                     return False
                 except _RETRIABLE as exc:
+                    if _refusal(exc):
+                        await self._refuse(item, exc)
+                        continue
                     await self._store.outbox_attempted(item.client_msg_id)
                     retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
                     delay = self._backoff.next_delay(retry_after)
@@ -158,11 +165,15 @@ class Outbox:
                     await sleep_or_wake(self._sleep, delay, self._online)
                     break  # start again from the oldest pending row
                 except ApiError as exc:
-                    log.info("outbox row refused by the server (%s)", exc.code)
-                    await self._store.outbox_failed(item.client_msg_id, exc.detail)
+                    await self._refuse(item, exc)
                 else:
                     self._backoff.reset()
                     self.delivered += 1
+
+    async def _refuse(self, item: OutboxItem, exc: ApiError) -> None:
+        log.info("outbox row refused by the server (%s)", exc.code)
+        await self._store.outbox_failed(item.client_msg_id, exc.detail)
+        self.delivery_refused.emit(item, exc)
 
     async def _deliver(self, item: OutboxItem) -> None:
         p, cid = item.payload, item.conversation_id
@@ -193,6 +204,11 @@ class Outbox:
 
     async def _remove_if_present(self, client_msg_id: str) -> None:
         await self._store.commit(_drop_tx, client_msg_id)
+
+
+def _refusal(exc: Exception) -> TypeGuard[RateLimited]:
+    """A 429 that waiting would not cure soon: the urgent allowance towards people who are off."""
+    return isinstance(exc, RateLimited) and exc.code == "offhours_urgent_limit"
 
 
 def _drop_tx(conn: Any, cs: ChangeSet, client_msg_id: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -255,6 +256,14 @@ class Session:
 
     async def set_topic_closed(self, topic_id: int, closed: bool) -> wire.Topic:
         return await self.api.patch_topic(topic_id, wire.TopicPatch(closed=closed))
+
+    async def set_schedule(self, schedule: wire.Schedule | None) -> wire.User:
+        """My working hours (None: the organisation default); the event updates the store."""
+        return await self.api.set_schedule(schedule)
+
+    async def set_dnd(self, until: dt.datetime | None) -> wire.User:
+        """Do not disturb until ``until`` (None ends it); the event updates the store."""
+        return await self.api.set_dnd(until)
 
     # --- wiring -----------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from app.core import wire
+from app.core.clock import Clock
 from app.core.errors import ApiError
 from app.server import auth
 from app.server.actions import accounts, conversations, org
@@ -43,6 +44,8 @@ def _password(args: argparse.Namespace, *, prompt: str = "Password: ") -> str:
 def _service(args: argparse.Namespace) -> Service:
     config = ServerConfig.load(args.data)
     service = Service(config.open_database(), notifier=config.make_notifier())
+    if getattr(args, "clock", None) is not None:
+        service.clock = args.clock
     service.run_sync(org.initialise)
     return service
 
@@ -408,8 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """``clock`` replaces the system clock for every command (test and demo entry points only,
+    e.g. tests/helpers/clocked_server.py; the installed command never passes one)."""
     args = build_parser().parse_args(argv)
+    args.clock = clock
     try:
         return int(args.func(args))
     except ApiError as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -20,8 +21,9 @@ from app.server.service import Service
 SNAPSHOT_PAGE = 50
 
 
-def snapshot(conn: Connection, caller: Caller) -> wire.Snapshot:
-    """The caller's whole state, read in one transaction together with the cursor it is valid at."""
+def snapshot(conn: Connection, caller: Caller, *, now: dt.datetime | None = None) -> wire.Snapshot:
+    """The caller's whole state, read in one transaction together with the cursor it is valid at;
+    presence as of ``now`` (the service's clock)."""
     cursor = events.encode_cursor(events.epoch(conn), events.head_seq(conn))
     convs = queries.conversations_of(conn, caller.user_id)
     ids = [c.id for c in convs]
@@ -48,8 +50,8 @@ def snapshot(conn: Connection, caller: Caller) -> wire.Snapshot:
         has_more[cid] = latest.has_more
     return wire.Snapshot(
         cursor=cursor,
-        me=queries.load_user(conn, caller.user_id),
-        users=queries.all_users(conn),
+        me=queries.load_user(conn, caller.user_id, now=now),
+        users=queries.all_users(conn, now=now),
         conversations=convs,
         topics=queries.topics_in(conn, ids),
         read_markers=markers,

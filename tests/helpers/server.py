@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +29,12 @@ def seed(
     password: str = "pw",
     *,
     database_url: str | None = None,
+    display_names: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Create the database (migrated) and the given users; returns username → id.
 
-    ``database_url`` seeds another database (PostgreSQL) instead of SQLite in ``data_dir``.
+    ``database_url`` seeds another database (PostgreSQL) instead of SQLite in ``data_dir``;
+    ``display_names`` names people (default: the username, title-cased).
     """
     from app.server import auth
     from app.server.actions import accounts, org
@@ -48,7 +50,10 @@ def seed(
         for name in usernames:
             ids[name] = service.run_sync(
                 lambda tx, n=name: accounts.create_user(
-                    tx, username=n, password_hash=hashed, display_name=n.title()
+                    tx,
+                    username=n,
+                    password_hash=hashed,
+                    display_name=(display_names or {}).get(n, n.title()),
                 )
             ).id
         return ids
@@ -64,6 +69,8 @@ class ServerProcess:
     env: dict[str, str] = field(default_factory=dict)
     # Where the server's stderr (its log) goes; discarded when None.
     log_path: Path | None = None
+    # The entry point run with ``python -m``; tests.helpers.clocked_server runs it on a fake clock.
+    module: str = "app.server.cli"
     proc: subprocess.Popen[str] | None = None
     url: str = ""
     port: int = 0
@@ -73,7 +80,7 @@ class ServerProcess:
         cmd = [
             sys.executable,
             "-m",
-            "app.server.cli",
+            self.module,
             "--data",
             str(self.data_dir),
             "run",

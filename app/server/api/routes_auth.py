@@ -55,4 +55,7 @@ async def logout(service: Svc, token: TokenHash) -> Response:
 
 @router.get("/me", response_model=wire.User, responses=problems(401))
 async def me(service: Svc, token: TokenHash) -> wire.User:
-    return await service.read(token, lambda conn, caller: queries.load_user(conn, caller.user_id))
+    now = service.clock.now()
+    return await service.read(
+        token, lambda conn, caller: queries.load_user(conn, caller.user_id, now=now)
+    )

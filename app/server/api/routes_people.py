@@ -14,12 +14,16 @@ router = APIRouter(prefix="/api/v1", tags=["people"])
 
 @router.get("/users", response_model=list[wire.User], responses=problems(401))
 async def list_users(service: Svc, token: TokenHash) -> list[wire.User]:
-    return await service.read(token, lambda conn, _caller: queries.all_users(conn))
+    now = service.clock.now()
+    return await service.read(token, lambda conn, _caller: queries.all_users(conn, now=now))
 
 
 @router.get("/users/{user_id}", response_model=wire.User, responses=problems(401, 404, 422))
 async def get_user(user_id: IdPath, service: Svc, token: TokenHash) -> wire.User:
-    return await service.read(token, lambda conn, _caller: queries.load_user(conn, user_id))
+    now = service.clock.now()
+    return await service.read(
+        token, lambda conn, _caller: queries.load_user(conn, user_id, now=now)
+    )
 
 
 @router.get("/policy", response_model=wire.OrgPolicy, responses=problems(401))

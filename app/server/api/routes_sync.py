@@ -46,7 +46,7 @@ async def get_events(
 
 @router.get("/sync/snapshot", response_model=wire.Snapshot, responses=problems(401))
 async def get_snapshot(service: Svc, token: TokenHash) -> wire.Snapshot:
-    return await service.read(token, sync.snapshot)
+    return await service.read(token, sync.snapshot, now=service.clock.now())
 
 
 # --- the long-poll's fast lane ------------------------------------------------------------------

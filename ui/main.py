@@ -21,18 +21,20 @@ from types import FrameType
 
 import platformdirs
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.client.keys import Account, KeyCustody
 from app.client.session import NotSignedIn, Session
 from app.client.store_errors import KeyringUnavailable
+from app.core.clock import Clock, SystemClock
 from app.features.status import StatusSettings
 from ui import theme
 from ui.bridge import Bridge
 from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer
 from ui.mainwindow import MainWindow
 from ui.notifications import NotificationGate, Notifier
+from ui.offhours.attach import attach_offhours
 from ui.people import People
 from ui.settings_store import WindowStateStore
 from ui.signin import SignInDialog, explain
@@ -69,11 +71,14 @@ def open_main_window(
     status_sources: StatusSources | None = None,
     status_preferences: StatusPreferencesStore | None = None,
     status_timing: StatusSettings | None = None,
+    clock: Clock | None = None,
+    settings: QSettings | None = None,
 ) -> MainWindow:
     """Wire a session to a new main window, start syncing and load what is stored already.
 
     The workday status reads this desktop's foreground window and idle time unless
-    ``status_sources`` says otherwise; its choices persist only with ``status_preferences``."""
+    ``status_sources`` says otherwise; its choices persist only with ``status_preferences``.
+    Off-hours decisions follow ``clock``, the one the session runs on."""
     bridge = Bridge()
     people = People()
     window = MainWindow(
@@ -89,12 +94,16 @@ def open_main_window(
     people.setParent(window)
     bridge.watch_store(session.store_did_change)
     bridge.watch_connection(session.connection_did_change)
+    bridge.watch_refusals(session.outbox.delivery_refused)
     attach_status(
         window,
         session,
         sources=status_sources or StatusSources.of_this_desktop(),
         preferences=status_preferences,
         timing=status_timing,
+    )
+    window.offhours = attach_offhours(
+        window, clock=clock or SystemClock(), remote=session, settings=settings
     )
     if before_load is not None:
         before_load(window)
@@ -135,13 +144,23 @@ def open_desktop(
     org_name: str = "Courtyard",
     settings_path: Path | None = None,
     gate: NotificationGate | None = None,
+    clock: Clock | None = None,
 ) -> Desktop:
-    """The app's window for a session plus its tray icon, notifier and remembered state."""
+    """The app's window for a session plus its tray icon, notifier and remembered state.
+    While I am off, the off-hours rule decides first whether a message may notify."""
     window_state = WindowStateStore(settings_path)
-    window = open_main_window(session, org_name=org_name, before_load=window_state.attach)
+    window = open_main_window(
+        session,
+        org_name=org_name,
+        before_load=window_state.attach,
+        clock=clock,
+        settings=window_state.settings,
+    )
     window_state.setParent(window)
     tray = TrayIcon(window)
     gate = gate or NotificationGate()
+    gate.rules.insert(0, window.offhours.controller.gate_rule)
+    window.offhours.tray = tray
     conversations = window.conversations
 
     def info(conversation_id: int) -> tuple[str, str] | None:

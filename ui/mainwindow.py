@@ -33,6 +33,8 @@ from ui.dialogs.switcher import QuickSwitcher
 from ui.models.conversations import ConversationListModel
 from ui.models.messages import History, MessageListModel
 from ui.models.topics import TopicListModel
+from ui.offhours.banner import OffHoursBanner
+from ui.offhours.my_state import MyStateButton
 from ui.people import People
 from ui.read_tracker import ReadTracker
 from ui.tasks import TaskGroup
@@ -45,6 +47,7 @@ from ui.widgets.search_panel import SearchPanel
 from ui.widgets.urge_banner import UrgeBanner
 
 if TYPE_CHECKING:
+    from ui.offhours.attach import OffHoursScreens
     from ui.status.service import StatusService
 
 
@@ -60,6 +63,9 @@ def _list(name: str, parent: QWidget) -> QListView:
 
 
 class MainWindow(QMainWindow):
+    offhours: OffHoursScreens
+    """Off-hours screens and controller (set by ui.main.open_main_window)."""
+
     def __init__(
         self,
         *,
@@ -104,6 +110,7 @@ class MainWindow(QMainWindow):
         self.me_label = QLabel(sidebar)
         self.me_label.setObjectName("meLabel")
         self.connection_label = ConnectionIndicator(sidebar)
+        self.my_state_button = MyStateButton(sidebar)
         self.conversation_view = _list("conversationList", sidebar)
         self.conversation_view.setModel(self.conversations)
         self.conversation_view.setItemDelegate(
@@ -117,6 +124,7 @@ class MainWindow(QMainWindow):
         status.addWidget(self.me_label, 1)
         status.addWidget(self.connection_label)
         top.addLayout(status)
+        top.addWidget(self.my_state_button, 0, Qt.AlignmentFlag.AlignLeft)
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(0)
@@ -148,6 +156,7 @@ class MainWindow(QMainWindow):
         self.message_view.setItemDelegate(self.message_delegate)
         self.message_view.setModel(self.messages)
         self.composer = Composer(message_pane)
+        self.offhours_banner = OffHoursBanner(message_pane)
         self.urge_banner = UrgeBanner(message_pane)
         self.message_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.message_actions = MessageActions(
@@ -184,6 +193,8 @@ class MainWindow(QMainWindow):
         ml.addWidget(self.message_view, 1)
         composer_box = QVBoxLayout()
         composer_box.setContentsMargins(16, 8, 16, 16)
+        composer_box.setSpacing(8)
+        composer_box.addWidget(self.offhours_banner)
         composer_box.addWidget(self.composer)
         ml.addLayout(composer_box)
 

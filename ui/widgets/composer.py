@@ -105,6 +105,8 @@ class Composer(QFrame):
 
     message_submitted = Signal(object)
     edit_last_requested = Signal()
+    place_did_change = Signal(object)
+    """The composer now writes to another place (the new :attr:`place`, None for nowhere)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -190,6 +192,11 @@ class Composer(QFrame):
         self.edit.setPlaceholderText(placeholder)
         self.urgent_button.setChecked(False)
         self.setEnabled(place is not None)
+        self.place_did_change.emit(place)
+
+    @property
+    def place(self) -> Hashable | None:
+        return self._place
 
     def draft(self, place: Hashable) -> str | None:
         return self._drafts.get(place)

@@ -21,7 +21,13 @@ from app.features.offhours.notify import (
     may_break_through,
     notification_decision,
 )
-from app.features.offhours.phrasing import describe_availability, send_hint, when_phrase
+from app.features.offhours.phrasing import (
+    describe_availability,
+    group_hint,
+    own_state,
+    send_hint,
+    when_phrase,
+)
 
 __all__ = [
     "HORIZON_DAYS",
@@ -42,8 +48,10 @@ __all__ = [
     "dnd_for",
     "dnd_until",
     "dnd_until_next_workday",
+    "group_hint",
     "may_break_through",
     "notification_decision",
+    "own_state",
     "send_hint",
     "when_phrase",
 ]

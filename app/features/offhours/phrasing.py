@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from app.core.offhours.availability import Availability
@@ -57,3 +58,40 @@ def send_hint(name: str, availability: Availability, zone: ZoneInfo, now: dt.dat
     if availability.until is None:
         return f"{text}; they will see your message when they are back"
     return f"{text} — they will be notified then"
+
+
+def _names(names: Sequence[str], shown: int = 3) -> str:
+    if len(names) <= shown:
+        head, tail = list(names[:-1]), names[-1]
+        return f"{', '.join(head)} and {tail}" if head else tail
+    rest = len(names) - shown
+    return f"{', '.join(names[:shown])} and {rest} other{'s' if rest != 1 else ''}"
+
+
+def group_hint(off_names: Sequence[str], members: int) -> str:
+    """The composer banner for a group or channel, e.g. "3 of 8 members are off work: Li Wei,
+    Kenji Sato and Priya Nair — they will be notified when they are back"; "" when nobody is."""
+    if not off_names:
+        return ""
+    verb = "is" if len(off_names) == 1 else "are"
+    return (
+        f"{len(off_names)} of {members} members {verb} off work: {_names(off_names)}"
+        " — they will be notified when they are back"
+    )
+
+
+_OWN = {
+    "dnd": "Do not disturb",
+    "holiday": "On holiday",
+    "weekend": "Off work",
+    "off_hours": "Off work",
+    "working": "Working",
+}
+
+
+def own_state(availability: Availability, zone: ZoneInfo, now: dt.datetime) -> str:
+    """How my own availability reads on my screen, e.g. "Off work until 09:00 tomorrow"."""
+    lead = _OWN[availability.reason]
+    if availability.until is None:
+        return lead
+    return f"{lead} until {when_phrase(availability.until, zone, now)}"

@@ -1,0 +1,273 @@
+"""Off-hours in the real window, with two people's apps against a real server on a fake clock.
+
+One :class:`SharedFakeClock` drives both clients and the server process (which reads the time from
+the clock's file: tests/helpers/clocked_server.py), so "Li is off" is true for the sender's banner,
+for Li's own notification gate and for the server's urgent allowance at the same instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.client.keys import KeyCustody
+from app.client.session import Session
+from app.core.clock import SharedFakeClock
+from tests.gui.conftest import until
+from tests.helpers.clocked_server import CLOCK_FILE
+from tests.helpers.server import ServerProcess, cli, seed
+from ui.main import Desktop, open_desktop
+from ui.models.messages import Roles
+
+# Monday 5 January 2026, 20:00 in Berlin: Li Wei (Berlin, Mon–Fri 09:00–17:00) is off until
+# 09:00 tomorrow, their time, which is 08:00 UTC.
+EVENING = dt.datetime(2026, 1, 5, 19, 0, tzinfo=dt.UTC)
+MORNING = dt.datetime(2026, 1, 6, 8, 0, tzinfo=dt.UTC)
+LI_HOURS = {
+    "zone": "Europe/Berlin",
+    "days": {d: ["09:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+}
+NAMES = {"dana": "Dana Demo", "li": "Li Wei", "kenji": "Kenji Sato"}
+DM_HINT = "Li Wei is off work until 09:00 tomorrow (their time) — they will be notified then"
+GROUP_HINT = "1 of 3 members is off work: Li Wei — they will be notified when they are back"
+
+
+@dataclass
+class Org:
+    server: ServerProcess
+    clock: SharedFakeClock
+    ids: dict[str, int]
+    dm: int
+    group: int
+
+
+def _post(server: ServerProcess, who: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    with server.login(who) as c:
+        r = c.request("PUT" if path.startswith("/api/v1/me/") else "POST", path, json=body)
+        assert r.is_success, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+
+def _start(tmp_path: Path, *policy: str) -> Iterator[Org]:
+    clock = SharedFakeClock(tmp_path / "now.txt", EVENING)
+    data = tmp_path / "server"
+    data.mkdir()
+    ids = seed(data, NAMES, display_names=NAMES)
+    if policy:
+        assert cli(data, "policy", "set", *policy).returncode == 0
+    server = ServerProcess(
+        data,
+        module="tests.helpers.clocked_server",
+        env={CLOCK_FILE: str(clock.path)},
+        log_path=tmp_path / "server.log",
+    ).start()
+    try:
+        _post(server, "li", "/api/v1/me/schedule", LI_HOURS)
+        dm = _post(server, "dana", "/api/v1/conversations", {"kind": "dm", "members": [ids["li"]]})
+        group = _post(
+            server,
+            "kenji",
+            "/api/v1/conversations",
+            {"kind": "group", "name": "Budget", "members": [ids["dana"], ids["li"]]},
+        )
+        yield Org(server, clock, ids, int(dm["id"]), int(group["id"]))
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Iterator[Org]:
+    yield from _start(tmp_path)
+
+
+@pytest.fixture
+def strict_org(tmp_path: Path) -> Iterator[Org]:
+    """The same, with an allowance of one urgent notification an hour to people who are off."""
+    yield from _start(tmp_path, "urgent_offhours_per_hour=1")
+
+
+@pytest.fixture
+def desktops(
+    qtbot: QtBot, arun: Callable[..., Any], keys: KeyCustody, tmp_path: Path
+) -> Iterator[Callable[[Org, str], Any]]:
+    """``await desktop(org, "dana")``: that person's real app (window, tray, notifier) on the
+    org's fake clock; sessions close afterwards."""
+    sessions: list[Session] = []
+
+    async def make(org: Org, username: str) -> Desktop:
+        session = await Session.sign_in(
+            org.server.url,
+            username,
+            "pw",
+            "pytest",
+            keys=keys,
+            data_dir=tmp_path / "clients" / username,
+            clock=org.clock,
+        )
+        sessions.append(session)
+        desktop = open_desktop(session, settings_path=tmp_path / f"{username}.ini", clock=org.clock)
+        qtbot.addWidget(desktop.window)
+        desktop.window.show()
+        await until(lambda: desktop.window.connection_label.state.status == "online", what="online")
+        await until(lambda: desktop.window.people.me_id is not None, what="the directory")
+        return desktop
+
+    yield make
+
+    async def close_all() -> None:
+        for s in sessions:
+            await s.aclose()
+
+    arun(close_all())
+
+
+async def _open(desktop: Desktop, conversation_id: int) -> None:
+    window = desktop.window
+    await until(lambda: window.select_conversation(conversation_id), what="the conversation")
+    await until(lambda: window.messages.conversation_id == conversation_id, what="its messages")
+
+
+def _messages(desktop: Desktop) -> list[tuple[str, bool, str]]:
+    m = desktop.window.messages
+    return [
+        (
+            m.index(r, 0).data(),
+            bool(m.index(r, 0).data(Roles.Urgent)),
+            m.index(r, 0).data(Roles.State),
+        )
+        for r in range(m.rowCount())
+    ]
+
+
+def _server_availability(org: Org, username: str) -> dict[str, Any]:
+    with org.server.login("kenji") as c:
+        availability: dict[str, Any] = c.get(f"/api/v1/users/{org.ids[username]}").json()[
+            "availability"
+        ]
+        return availability
+
+
+def test_off_recipient_banner_quiet_normal_urgent_breaks_through_and_one_summary(
+    qtbot: QtBot, arun: Callable[..., Any], org: Org, desktops: Callable[[Org, str], Any]
+) -> None:
+    async def scenario() -> None:
+        dana: Desktop = await desktops(org, "dana")
+        li: Desktop = await desktops(org, "li")
+        # The server runs on the same fake time: tomorrow 09:00 Berlin, not the real next Monday.
+        off = _server_availability(org, "li")
+        assert (off["off"], off["reason"]) == (True, "off_hours")
+        assert dt.datetime.fromisoformat(off["until"]) == MORNING
+
+        # Before sending, the sender's composer says it, in Li's time.
+        await _open(dana, org.group)
+        banner = dana.window.offhours_banner
+        await until(lambda: banner.text == GROUP_HINT, what="the group banner")
+        await _open(dana, org.dm)
+        await until(lambda: banner.text == DM_HINT, what="the DM banner")
+        assert banner.urgent_button.isVisible()
+        assert li.window.my_state_button.text() == "☾ Off work until 09:00 tomorrow"
+
+        # Li looks at another conversation, so the DM is not "on screen" for them.
+        await _open(li, org.group)
+        unread_before = li.window.conversations.total_unread()
+
+        # A normal message: delivered and counted, but no notification while Li is off.
+        dana.window.composer.edit.setPlainText("The budget draft is in the folder")
+        qtbot.keyClick(dana.window.composer.edit, Qt.Key.Key_Return)
+        collector = li.window.offhours.controller.collector
+        await until(lambda: collector.pending == 1, what="Li's app to receive it")
+        await until(
+            lambda: li.window.conversations.total_unread() == unread_before + 1,
+            what="the unread count",
+        )
+
+        # "Send as urgent" from the banner: this one breaks through.
+        dana.window.composer.edit.setPlainText("Server is down, can you call me?")
+        qtbot.mouseClick(banner.urgent_button, Qt.MouseButton.LeftButton)
+        await until(lambda: len(li.notifier.shown) >= 1, what="the urgent notification")
+        await until(lambda: collector.pending == 2, what="both messages noted")
+        assert [(n.reason, n.body) for n in li.notifier.shown] == [
+            ("urgent", "Server is down, can you call me?")
+        ], "the normal message made no notification; the urgent one did"
+        assert _messages(dana)[-2:] == [
+            ("The budget draft is in the folder", False, "sent"),
+            ("Server is down, can you call me?", True, "sent"),
+        ]
+
+        # Work starts at 09:00 Berlin: one summary, however often the clock is looked at.
+        screens = li.window.offhours
+        screens.controller.tick()
+        assert screens.digests_shown == 0, "still off: no summary yet"
+        org.clock.set(MORNING + dt.timedelta(minutes=1))
+        for _ in range(3):
+            screens.controller.tick()
+        await until(
+            lambda: screens.digest is not None and screens.digest.isVisible(), what="digest"
+        )
+        screens.controller.timer.setInterval(20)  # and the app's own timer, a few times more
+        await asyncio.sleep(0.5)
+        assert screens.digests_shown == 1
+        assert li.window.my_state_button.text() == "● Working until 17:00 today"
+        digest = screens.digest
+        assert digest is not None
+        assert digest.summary.text() == "While you were off: 2 messages in 1 chat, 1 urgent"
+        assert digest.lines() == ["Dana Demo — 2 messages · 1 urgent"]
+        assert _server_availability(org, "li")["off"] is False
+
+        # The digest opens the conversation at what arrived.
+        digest.tree.itemClicked.emit(digest.tree.topLevelItem(0), 0)
+        await until(lambda: li.window.messages.conversation_id == org.dm, what="the DM opened")
+
+        # Li is at work now: the sender's banner goes on its next look at the clock.
+        dana.window.offhours.controller.tick()
+        assert banner.text == "" and banner.isHidden()
+
+    arun(scenario(), timeout=120)
+
+
+def test_urgent_allowance_refusal_is_explained_and_the_text_is_kept(
+    qtbot: QtBot, arun: Callable[..., Any], strict_org: Org, desktops: Callable[[Org, str], Any]
+) -> None:
+    org = strict_org
+
+    async def scenario() -> None:
+        dana: Desktop = await desktops(org, "dana")
+        await _open(dana, org.dm)
+        banner = dana.window.offhours_banner
+        await until(lambda: banner.text == DM_HINT, what="the DM banner")
+        composer = dana.window.composer
+        for text in ("First urgent", "Second urgent"):
+            composer.edit.setPlainText(text)
+            qtbot.mouseClick(banner.urgent_button, Qt.MouseButton.LeftButton)
+        # The server allows one an hour: the second is refused with its problem+json detail.
+        await until(lambda: banner.mood == "refused", what="the refusal")
+        assert "you may send 1 urgent notifications an hour to people who are off" in banner.text
+        assert banner.plain_button.isVisible() and not banner.urgent_button.isVisible()
+        await until(
+            lambda: ("Second urgent", True, "failed") in _messages(dana), what="kept, marked failed"
+        )
+        assert ("First urgent", True, "sent") in _messages(dana)
+
+        # One click sends the same words without urgency; the failed copy goes.
+        qtbot.mouseClick(banner.plain_button, Qt.MouseButton.LeftButton)
+        await until(
+            lambda: ("Second urgent", False, "sent") in _messages(dana), what="sent plainly"
+        )
+        await until(
+            lambda: all(
+                text != "Second urgent" or state == "sent" for text, _u, state in _messages(dana)
+            ),
+            what="the failed copy removed",
+        )
+        assert banner.text == DM_HINT, "back to the calm note"
+
+    arun(scenario(), timeout=120)

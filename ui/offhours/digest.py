@@ -1,0 +1,126 @@
+"""The "While you were off" digest: what arrived during an off period, by conversation and topic.
+
+Shown once when work starts (the controller hands out one summary per off period). Each line opens
+its conversation at the first message that arrived, so catching up is a walk down the list.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.features.offhours import DigestThread, OffSummary
+
+TARGET = Qt.ItemDataRole.UserRole + 1
+URGENT = QColor("#c62828")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _what(messages: int, urgent: int) -> str:
+    text = _count(messages, "message")
+    return f"{text} · {urgent} urgent" if urgent else text
+
+
+class DigestDialog(QDialog):
+    open_requested = Signal(int, int)
+    """(conversation id, first message id) of the line the user chose."""
+
+    def __init__(self, summary: OffSummary, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("digestDialog")
+        self.setWindowTitle("While you were off")
+        self.summary = summary
+        title = QLabel("While you were off", self)
+        title.setObjectName("dialogTitle")
+        lead = summary.text().removeprefix("While you were off: ")
+        self.subtitle = QLabel(f"{lead[:1].upper()}{lead[1:]}. Choose one to open it.", self)
+        self.subtitle.setObjectName("digestSubtitle")
+        self.subtitle.setWordWrap(True)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("digestTree")
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIndentation(18)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self._fill(summary)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText("Done")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 20, 22, 16)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(4)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.buttons)
+        self.buttons.rejected.connect(self.accept)
+        self.tree.itemActivated.connect(self.on_tree_item_activated)
+        self.tree.itemClicked.connect(self.on_tree_item_activated)
+        self.resize(460, 420)
+
+    def _fill(self, summary: OffSummary) -> None:
+        by_conversation: dict[int, list[DigestThread]] = {}
+        for t in summary.threads:
+            by_conversation.setdefault(t.conversation_id, []).append(t)
+        bold = QFont(self.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        for conversation_id, threads in by_conversation.items():
+            first = min(threads, key=lambda t: t.message_ids[0]).message_ids[0]
+            messages = sum(len(t.message_ids) for t in threads)
+            urgent = sum(t.urgent for t in threads)
+            top = QTreeWidgetItem([threads[0].conversation_name, _what(messages, urgent)])
+            top.setFont(0, bold)
+            top.setData(0, TARGET, (conversation_id, first))
+            top.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if urgent:
+                top.setForeground(1, QBrush(URGENT))
+            self.tree.addTopLevelItem(top)
+            for t in threads:
+                if t.topic_id is None and len(threads) == 1:
+                    continue  # a chat without topics: the conversation line says it all
+                label = t.topic_title if t.topic_id is not None else "Outside topics"
+                child = QTreeWidgetItem([label, _what(len(t.message_ids), t.urgent)])
+                child.setData(0, TARGET, (conversation_id, t.message_ids[0]))
+                child.setTextAlignment(
+                    1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                )
+                if t.urgent:
+                    child.setForeground(1, QBrush(URGENT))
+                top.addChild(child)
+            top.setExpanded(True)
+
+    def lines(self) -> list[str]:
+        """Every line as the user reads it, top to bottom (tests, accessibility checks)."""
+        out: list[str] = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            out.append(f"{top.text(0)} — {top.text(1)}")
+            out.extend(
+                f"  {top.child(j).text(0)} — {top.child(j).text(1)}"
+                for j in range(top.childCount())
+            )
+        return out
+
+    def on_tree_item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        target = item.data(0, TARGET)
+        if target is not None:
+            self.open_requested.emit(*target)

@@ -66,6 +66,27 @@ class Emitted:
         self.seq = max(self.seq, seq)
 
 
+# Built once: every change runs it, and building it per call cost more than the insert itself.
+_INSERT_EVENT = (
+    insert(events)
+    .values(
+        {
+            column: bindparam(column)
+            for column in (
+                "type",
+                "at",
+                "aud_conversation_id",
+                "aud_user_id",
+                "aud_org",
+                "message_id",
+                "payload",
+            )
+        }
+    )
+    .returning(events.c.seq)
+)
+
+
 def emit(
     conn: Connection,
     out: Emitted,
@@ -82,17 +103,16 @@ def emit(
         conn.execute(select(func.pg_advisory_xact_lock(EVENT_LOCK_KEY)))
         out.locked = True
     seq = conn.execute(
-        insert(events)
-        .values(
-            type=type_,
-            at=at,
-            aud_conversation_id=audience.conversation_id,
-            aud_user_id=audience.user_id,
-            aud_org=audience.org,
-            message_id=message_id,
-            payload=payload,
-        )
-        .returning(events.c.seq)
+        _INSERT_EVENT,
+        {
+            "type": type_,
+            "at": at,
+            "aud_conversation_id": audience.conversation_id,
+            "aud_user_id": audience.user_id,
+            "aud_org": audience.org,
+            "message_id": message_id,
+            "payload": payload,
+        },
     ).scalar_one()
     out.add(audience.key(), seq)
     return int(seq)

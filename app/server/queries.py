@@ -7,6 +7,7 @@ that does not exist (``not_found``), so ids leak nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -255,6 +256,18 @@ def message_page(
     return wire.MessagePage(messages=messages_from_rows(conn, rows), has_more=has_more)
 
 
+POLICY_TEXT = select(meta.c.value).where(meta.c.key == "policy").scalar_subquery()
+"""The stored policy's JSON text, as a subquery other reads can carry along (built once)."""
+
+
 def policy(conn: Connection) -> wire.OrgPolicy:
-    value = conn.execute(select(meta.c.value).where(meta.c.key == "policy")).scalar_one_or_none()
-    return wire.OrgPolicy.model_validate(json.loads(value)) if value else wire.OrgPolicy()
+    """The organisation's policy; shared and cached by its stored text, so treat it as read-only."""
+    return policy_from_text(conn.execute(select(POLICY_TEXT)).scalar_one_or_none())
+
+
+@functools.lru_cache(maxsize=4)
+def policy_from_text(text: str | None) -> wire.OrgPolicy:
+    """Every send reads the policy; parsing and validating it again each time would cost more
+    than the send's own database work. The text is read every time, so a change made by another
+    process (the admin CLI) is seen at once."""
+    return wire.OrgPolicy.model_validate(json.loads(text)) if text else wire.OrgPolicy()

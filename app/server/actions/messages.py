@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, RowMapping, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from app.core import wire
@@ -46,6 +56,42 @@ def _check_body(body: str, policy: wire.OrgPolicy) -> None:
         )
 
 
+# The send path's statements are built once: building and cache-keying a statement on every call
+# cost SQLAlchemy more than the database spent running it (py-spy, bench/RESULTS.md).
+_SEND_CHECK = select(
+    exists().where(
+        members.c.conversation_id == bindparam("cid"), members.c.user_id == bindparam("uid")
+    ),
+    select(messages.c.id)
+    .where(messages.c.sender_id == bindparam("uid"), messages.c.client_msg_id == bindparam("key"))
+    .scalar_subquery(),
+    queries.POLICY_TEXT,
+)
+_INSERT_MESSAGE = (
+    insert(messages)
+    .values(
+        {
+            column: bindparam(column)
+            for column in (
+                "conversation_id",
+                "sender_id",
+                "client_msg_id",
+                "body",
+                "topic_id",
+                "reply_to",
+                "urgent",
+                "mentions",
+                "mentions_all",
+                "created_at",
+                "deleted",
+                "pinned",
+            )
+        }
+    )
+    .returning(messages.c.id)
+)
+
+
 def _existing(tx: Tx, sender_id: int, client_msg_id: str) -> RowMapping | None:
     return (
         tx.conn.execute(
@@ -72,16 +118,28 @@ def _replay(row: RowMapping, conversation_id: int, req: wire.MessageCreate) -> N
         )
 
 
+def _answer_replay(
+    tx: Tx, caller: Caller, conversation_id: int, req: wire.MessageCreate
+) -> tuple[wire.Message, bool]:
+    """A retry of a send that was stored: the original message, if the retry asks for the same."""
+    row = _existing(tx, caller.user_id, req.client_msg_id)
+    assert row is not None
+    _replay(row, conversation_id, req)
+    return queries.messages_from_rows(tx.conn, [row])[0], False
+
+
 def send(
     tx: Tx, caller: Caller, conversation_id: int, req: wire.MessageCreate
 ) -> tuple[wire.Message, bool]:
     """Store a message and its event; a retry with the same client_msg_id returns the original."""
-    queries.require_member(tx.conn, conversation_id, caller.user_id)
-    row = _existing(tx, caller.user_id, req.client_msg_id)
-    if row is not None:
-        _replay(row, conversation_id, req)
-        return queries.messages_from_rows(tx.conn, [row])[0], False
-    _check_body(req.body, queries.policy(tx.conn))
+    member, existing_id, policy_text = tx.conn.execute(
+        _SEND_CHECK, {"cid": conversation_id, "uid": caller.user_id, "key": req.client_msg_id}
+    ).one()
+    if not member:
+        raise NotFound("No such conversation.")
+    if existing_id is not None:
+        return _answer_replay(tx, caller, conversation_id, req)
+    _check_body(req.body, queries.policy_from_text(policy_text))
     if req.topic_id is not None:
         topic = tx.conn.execute(
             select(topics.c.closed).where(
@@ -101,33 +159,33 @@ def send(
         if target is None:
             raise NotFound("The message replied to is not in this conversation.")
     mention_ids, mentions_all = _mentions(tx.conn, conversation_id, req.body)
-    try:
-        with tx.conn.begin_nested():
-            mid = tx.conn.execute(
-                insert(messages)
-                .values(
-                    conversation_id=conversation_id,
-                    sender_id=caller.user_id,
-                    client_msg_id=req.client_msg_id,
-                    body=req.body,
-                    topic_id=req.topic_id,
-                    reply_to=req.reply_to,
-                    urgent=req.urgent,
-                    mentions=mention_ids,
-                    mentions_all=mentions_all,
-                    created_at=tx.now,
-                    deleted=False,
-                    pinned=False,
-                )
-                .returning(messages.c.id)
-            ).scalar_one()
-    except IntegrityError:
-        # A concurrent retry on another writer (PostgreSQL) won the race: answer as a replay.
-        row = _existing(tx, caller.user_id, req.client_msg_id)
-        if row is None:
-            raise
-        _replay(row, conversation_id, req)
-        return queries.messages_from_rows(tx.conn, [row])[0], False
+    values = {
+        "conversation_id": conversation_id,
+        "sender_id": caller.user_id,
+        "client_msg_id": req.client_msg_id,
+        "body": req.body,
+        "topic_id": req.topic_id,
+        "reply_to": req.reply_to,
+        "urgent": req.urgent,
+        "mentions": mention_ids,
+        "mentions_all": mentions_all,
+        "created_at": tx.now,
+        "deleted": False,
+        "pinned": False,
+    }
+    if tx.conn.dialect.name == "sqlite":
+        # One writer at a time, and the duplicate check above ran in this transaction: no
+        # concurrent retry can slip in between, so no savepoint is needed around the insert.
+        mid = tx.conn.execute(_INSERT_MESSAGE, values).scalar_one()
+    else:
+        try:
+            with tx.conn.begin_nested():
+                mid = tx.conn.execute(_INSERT_MESSAGE, values).scalar_one()
+        except IntegrityError:
+            # A concurrent retry on another writer (PostgreSQL) won the race: answer as a replay.
+            if _existing(tx, caller.user_id, req.client_msg_id) is None:
+                raise
+            return _answer_replay(tx, caller, conversation_id, req)
     message = wire.Message(
         id=int(mid),
         conversation_id=conversation_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from app.core import wire
 from app.server import queries
@@ -15,8 +15,19 @@ from app.server.db.schema import events, meta
 from app.server.events import Audience
 
 
+# "cyORGINI" as an int64: serialises first-start initialisation of one PostgreSQL database.
+INITIALISE_LOCK_KEY = 0x6379_4F52_4749_4E49
+
+
 def initialise(tx: Tx) -> bool:
-    """Give a fresh database its epoch and default policy; False if it already had them."""
+    """Give a fresh database its epoch and default policy; False if it already had them.
+
+    Several instances may start at once on a fresh PostgreSQL database: they queue on an advisory
+    lock (held to commit), so the first writes the epoch and the others then find it, instead of
+    all reading "no epoch" and all but one failing on the duplicate key.
+    """
+    if tx.conn.dialect.name == "postgresql":
+        tx.conn.execute(select(func.pg_advisory_xact_lock(INITIALISE_LOCK_KEY)))
     if tx.conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).first():
         return False
     tx.conn.execute(

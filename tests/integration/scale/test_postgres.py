@@ -63,6 +63,45 @@ def test_migrations_build_the_schema_on_postgresql(pg_url: str, tmp_path: Path) 
             db.close()
 
 
+def test_instances_starting_together_on_a_fresh_database_agree_on_one_epoch(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # Four instances' start-up (each its own engine and connections, as separate processes
+    # would have) initialising the organisation at the same moment, five times over: without the
+    # initialise lock all read "no epoch" and all but one fail on the duplicate key.
+    dbs = [ServerConfig(tmp_path, pg_url).open_database() for _ in range(4)]
+    try:
+        for _ in range(5):
+            with dbs[0].write_engine.begin() as conn:
+                conn.execute(text("DELETE FROM meta WHERE key IN ('epoch', 'policy')"))
+            barrier = threading.Barrier(len(dbs))
+            results: list[object] = []
+
+            def start(db: Database) -> None:
+                barrier.wait()
+                try:
+                    results.append(db.write_sync(lambda c: org.initialise(Tx(c, _now()))))
+                except Exception as exc:  # reported below, with the others' outcomes
+                    results.append(exc)
+
+            threads = [threading.Thread(target=start, args=(db,)) for db in dbs]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=30)
+            assert sorted(map(repr, results)) == ["False", "False", "False", "True"], results
+            with dbs[0].write_engine.connect() as conn:
+                keys = conn.execute(text("SELECT key FROM meta WHERE key IN ('epoch', 'policy')"))
+                assert sorted(r[0] for r in keys) == ["epoch", "policy"]
+    finally:
+        for db in dbs:
+            db.close()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def test_a_later_seq_never_commits_before_an_earlier_one(pg_url: str, tmp_path: Path) -> None:
     db = ServerConfig(tmp_path, pg_url).open_database()
     try:

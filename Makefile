@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,scale]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,scale,packaging]'
 	touch $(STAMP)
 
 ## make run: the desktop app on its embedded default: it starts a local demo server (SQLite),
@@ -42,6 +42,19 @@ unit: $(STAMP)
 ## make bench: benchmarks; results are recorded by hand in bench/RESULTS.md
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## make package: the frozen app (PyInstaller onedir) in dist/courtyard, smoke-tested offscreen;
+## on Linux also the .deb and the tarball in dist/. MSI and DMG: .github/workflows/release.yml.
+VERSION = $(shell $(PYTHON) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])")
+
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/courtyard.spec
+	dist/courtyard/courtyard --smoke-test > dist/smoke-test.json || { cat dist/smoke-test.json; exit 1; }
+	if [ "$$(uname -s)" = Linux ]; then \
+		packaging/linux/build_deb.sh dist/courtyard $(VERSION) dist && \
+		packaging/linux/build_tarball.sh dist/courtyard $(VERSION) dist; \
+	fi
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

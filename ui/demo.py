@@ -12,6 +12,16 @@ from pathlib import Path
 
 LISTENING = re.compile(r"courtyard-server listening on (http://\S+)")
 DEMO_USER, DEMO_PASSWORD = "demo", "demo"
+EMBEDDED_SERVER_ARG = "--embedded-server"
+"""First argument that makes the frozen app run ``courtyard-server`` instead (packaging/launcher.py)."""
+
+
+def server_command() -> list[str]:
+    """How to run ``courtyard-server`` from this app: ``python -m`` when running from source, the
+    app's own executable with :data:`EMBEDDED_SERVER_ARG` when frozen by PyInstaller."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, EMBEDDED_SERVER_ARG]
+    return [sys.executable, "-m", "app.server.cli"]
 
 
 @dataclass
@@ -33,9 +43,7 @@ class DemoServer:
         """Start and wait for the announced address (scripts and test fixtures)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [
-            sys.executable,
-            "-m",
-            "app.server.cli",
+            *server_command(),
             "--data",
             str(self.data_dir),
             "demo",
@@ -48,7 +56,7 @@ class DemoServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env={**_env(), "PYTHONUNBUFFERED": "1"},
+            env={**_env(), "PYTHONUNBUFFERED": "1", **_frozen_child_env()},
             preexec_fn=self.preexec_fn,
         )
         self.url = self._read_address()
@@ -74,6 +82,13 @@ class DemoServer:
                 self.proc.wait(timeout=10)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
+
+
+def _frozen_child_env() -> dict[str, str]:
+    """A frozen app that runs its own executable asks PyInstaller's bootloader to start the child
+    as an independent process (its own Python, its own library path), not as a sub-process of
+    this one's bootstrap."""
+    return {"PYINSTALLER_RESET_ENVIRONMENT": "1"} if getattr(sys, "frozen", False) else {}
 
 
 def _env() -> dict[str, str]:

@@ -12,6 +12,7 @@ import asyncio
 import ctypes
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -28,14 +29,18 @@ from app.client.keys import Account, KeyCustody
 from app.client.session import NotSignedIn, Session
 from app.client.store_errors import KeyringUnavailable
 from app.core.clock import Clock, SystemClock
+from app.features.autostart import default_autostart
+from app.features.device_policy import default_reader
 from app.features.status import StatusSettings
 from ui import theme
 from ui.bridge import Bridge
 from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer
+from ui.dialogs.settings import add_settings_entry
 from ui.mainwindow import MainWindow
 from ui.notifications import NotificationGate, Notifier
 from ui.offhours.attach import attach_offhours
 from ui.people import People
+from ui.preferences import SERVER_URL, Preferences
 from ui.settings_store import WindowStateStore
 from ui.signin import SignInDialog, explain
 from ui.status.preferences import StatusPreferencesStore
@@ -59,6 +64,8 @@ def keep_none_alive() -> None:
 
 keep_none_alive()
 APP_NAME = "Courtyard"
+DESKTOP_FILE_NAME = "courtyard"
+"""packaging/linux/courtyard.desktop: Linux desktops match the window to its menu entry and icon."""
 DEMO_PASSPHRASE = "courtyard-demo"
 """Only for the throwaway demo account on a machine without a keyring (its data is public)."""
 
@@ -145,6 +152,7 @@ def open_desktop(
     settings_path: Path | None = None,
     gate: NotificationGate | None = None,
     clock: Clock | None = None,
+    preferences: Preferences | None = None,
 ) -> Desktop:
     """The app's window for a session plus its tray icon, notifier and remembered state.
     While I am off, the off-hours rule decides first whether a message may notify."""
@@ -195,6 +203,8 @@ def open_desktop(
     ):
         sig.connect(desktop.on_conversations_changed)
     notifier.start()
+    if preferences is not None:
+        add_settings_entry(window, tray.menu, preferences, server_url=session.account.server_url)
     return desktop
 
 
@@ -203,10 +213,13 @@ class App:
     """What runs for the life of the process: the session, its window, maybe a demo server."""
 
     data_dir: Path
+    preferences: Preferences | None = None
+    """The user's settings under device policy (None: no policy, as in tests)."""
     keys: KeyCustody = field(default_factory=KeyCustody)
     session: Session | None = None
     desktop: Desktop | None = None
     demo: DemoServer | None = None
+    sign_in_dialog: SignInDialog | None = None
     tasks: TaskGroup = field(default_factory=lambda: TaskGroup("app"))
 
     @property
@@ -226,15 +239,28 @@ class App:
         self.account_file.write_text(json.dumps(body), encoding="utf-8")
 
     async def start(self, server: str | None) -> None:
+        """Open the stored account, or sign in (to --server, or the server IT set), or the demo.
+
+        A server URL the device policy locks wins over --server and over a stored account on
+        another server; one it only pre-sets is used when nothing else names a server."""
+        policy_server = self.preferences.server_url if self.preferences else None
+        locked = self.preferences is not None and self.preferences.is_locked(SERVER_URL)
+        if locked and server is not None and server != policy_server:
+            log.warning("--server ignored: your organisation set the server to %s", policy_server)
+            server = None
         account = self.stored_account()
         if account is not None and server is None:
-            try:
-                self.show(await Session.open(account, keys=self.keys, data_dir=self.data_dir))
-                return
-            except NotSignedIn:
-                server = account.server_url
+            if locked and not same_server(account.server_url, policy_server):
+                server = policy_server
+            else:
+                try:
+                    self.show(await Session.open(account, keys=self.keys, data_dir=self.data_dir))
+                    return
+                except NotSignedIn:
+                    server = account.server_url
+        server = server or policy_server
         if server is not None:
-            self.ask_sign_in(server)
+            self.ask_sign_in(server, locked=locked)
             return
         await self.start_demo()
 
@@ -263,11 +289,14 @@ class App:
             )
         self.show(session, org_name="Courtyard demo")
 
-    def ask_sign_in(self, server: str) -> None:
-        dialog = SignInDialog(keys=self.keys, data_dir=self.data_dir, server_url=server)
+    def ask_sign_in(self, server: str, *, locked: bool = False) -> None:
+        dialog = SignInDialog(
+            keys=self.keys, data_dir=self.data_dir, server_url=server, lock_server_url=locked
+        )
         dialog.session_did_open.connect(self.on_sign_in_session_did_open)
         dialog.rejected.connect(QApplication.quit)
         dialog.show()
+        self.sign_in_dialog = dialog  # a parentless dialog lives only while Python holds it
 
     def on_sign_in_session_did_open(self, session: Session) -> None:
         self.remember(session.account)
@@ -275,7 +304,7 @@ class App:
 
     def show(self, session: Session, *, org_name: str = "Courtyard") -> None:
         self.session = session
-        self.desktop = open_desktop(session, org_name=org_name)
+        self.desktop = open_desktop(session, org_name=org_name, preferences=self.preferences)
         self.desktop.window.show()
 
     async def aclose(self) -> None:
@@ -288,12 +317,31 @@ class App:
             await asyncio.to_thread(self.demo.stop)
 
 
+def same_server(a: str | None, b: str | None) -> bool:
+    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
+
+
+def load_preferences() -> Preferences:
+    """Device policy is read once, at start; what it ignored goes to the log for IT."""
+    policy = default_reader().read()
+    policy.log_problems()
+    preferences = Preferences(policy=policy, autostart=default_autostart())
+    preferences.apply_auto_start_at_launch()
+    return preferences
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="courtyard", description="Courtyard desktop messenger")
     p.add_argument("--server", help="sign in to this server (shows the sign-in dialog)")
     p.add_argument("--data-dir", type=Path, default=None, help="where local data lives")
     p.add_argument(
         "--theme", choices=["light", "dark"], default=None, help="override the system scheme"
+    )
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check this installation end to end offscreen (own server, temporary store and "
+        "keyring), print a JSON report and exit 0 or 1",
     )
     return p.parse_args(argv)
 
@@ -329,14 +377,24 @@ def quit_on_signals(app: QApplication) -> QTimer:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.smoke_test:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     theme.ThemeFollower(app, forced=args.theme)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     quit_on_signals(app)
-    state = App(args.data_dir or Path(platformdirs.user_data_dir(APP_NAME, APP_NAME)))
+    if args.smoke_test:
+        from ui import smoke_test
+
+        return smoke_test.main(loop)
+    state = App(
+        args.data_dir or Path(platformdirs.user_data_dir(APP_NAME, APP_NAME)),
+        preferences=load_preferences(),
+    )
 
     async def run() -> None:
         closing = asyncio.Event()

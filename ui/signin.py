@@ -23,6 +23,7 @@ from app.client.keys import KeyCustody
 from app.client.session import Session
 from app.client.store_errors import KeyringUnavailable, UserFacingStoreError
 from app.core.errors import ApiError, RateLimited, Unauthorized
+from ui.dialogs.settings import policy_note
 from ui.tasks import TaskGroup
 
 
@@ -97,6 +98,9 @@ class SignInDialog(QDialog):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Server", self.server)
+        if lock_server_url:
+            self.server.setEnabled(False)
+            form.addRow("", policy_note(self, "ServerUrl with LockServerUrl"))
         form.addRow("Username", self.username)
         form.addRow("Password", self.password)
         layout = QVBoxLayout(self)

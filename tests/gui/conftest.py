@@ -16,14 +16,13 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import keyring
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
 from app.client.keys import KeyCustody
+from app.client.memory_keyring import temporary_keyring
 from app.client.session import Session
-from tests.helpers.memory_keyring import MemoryKeyring
 from ui import theme
 from ui.demo import DEMO_PASSWORD, DemoServer
 
@@ -71,13 +70,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def keys() -> Iterator[KeyCustody]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
+    with temporary_keyring() as backend:
         yield KeyCustody(backend=backend)
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

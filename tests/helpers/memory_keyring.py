@@ -1,8 +1,9 @@
 """Keyring backends for tests: never the machine's real keyring.
 
-``MemoryKeyring`` lives in a dict (one process). ``FileKeyring`` keeps entries in a JSON file the
-test owns, so a client running in a child process (killed with SIGKILL and restarted) finds the
-same key again; it exists only for that and is never used outside tests.
+``MemoryKeyring`` lives in a dict (one process); the app's smoke test uses it too, so it lives in
+app.client. ``FileKeyring`` keeps entries in a JSON file the test owns, so a client running in a
+child process (killed with SIGKILL and restarted) finds the same key again; it exists only for
+that and is never used outside tests.
 """
 
 from __future__ import annotations
@@ -13,26 +14,9 @@ from pathlib import Path
 import keyring.errors
 from keyring.backend import KeyringBackend
 
+from app.client.memory_keyring import MemoryKeyring
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError("no such entry")
-        del self.entries[(service, username)]
+__all__ = ["FileKeyring", "MemoryKeyring"]
 
 
 class FileKeyring(KeyringBackend):

@@ -74,3 +74,12 @@ def test_linux_job_installs_and_removes_the_deb() -> None:
     assert "packaging/linux/build_deb.sh" in scripts
     assert 'apt-get install -y "./$DEB"' in scripts
     assert "apt-get remove -y courtyard" in scripts
+
+
+def test_a_failing_smoke_test_fails_the_job_even_when_piped_to_tee() -> None:
+    # GitHub runs `run:` steps with `bash -e` unless `shell: bash` is named, which adds
+    # `-o pipefail`; without it `courtyard --smoke-test | tee report.json` passes whatever happens.
+    for job in ("macos", "linux"):
+        piped = [s["run"] for s in steps(job) if "--smoke-test |" in s.get("run", "")]
+        assert piped, job
+        assert workflow()["jobs"][job]["defaults"]["run"]["shell"] == "bash", job

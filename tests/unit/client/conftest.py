@@ -8,10 +8,10 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import keyring
 import pytest
 
 from app.client.keys import Account, KeyCustody
+from app.client.memory_keyring import MemoryKeyring, temporary_keyring
 from app.core.wire import (
     Conversation,
     EventBatch,
@@ -21,7 +21,6 @@ from app.core.wire import (
     Snapshot,
     User,
 )
-from tests.helpers.memory_keyring import MemoryKeyring
 
 T = TypeVar("T")
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
@@ -37,13 +36,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
+    with temporary_keyring() as backend:
         yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from app.server.actions.base import Tx, dump
 from app.server.db.schema import events, meta
 from app.server.events import Audience
 
-
 # "cyORGINI" as an int64: serialises first-start initialisation of one PostgreSQL database.
 INITIALISE_LOCK_KEY = 0x6379_4F52_4749_4E49
 

@@ -44,6 +44,11 @@ def _password(args: argparse.Namespace, *, prompt: str = "Password: ") -> str:
 def _service(args: argparse.Namespace) -> Service:
     config = ServerConfig.load(args.data)
     service = Service(config.open_database(), notifier=config.make_notifier())
+    if config.redis_url is not None:
+        from app.server.notifier_redis import announce  # redis is an optional dependency
+
+        url, prefix = config.redis_url, config.redis_prefix
+        service.announce = lambda keys: announce(url, prefix, keys)
     if getattr(args, "clock", None) is not None:
         service.clock = args.clock
     service.run_sync(org.initialise)

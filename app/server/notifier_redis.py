@@ -214,3 +214,26 @@ class RedisNotifier:
         keys = self._local.subscribed_keys()
         if keys:
             self._local.notify(keys)
+
+
+def announce(url: str, prefix: str, keys: Iterable[str]) -> None:
+    """Publish one wake-up from a process that is not a server (the admin command line).
+
+    A device revoked or a policy changed from the command line then reaches every instance's
+    waiting long-polls at once instead of when their hold ends. Best effort, like every wake-up:
+    if Redis is unreachable the instances still see the change at their next read.
+    """
+    import redis
+
+    body = json.dumps({"from": f"cli-{secrets.token_hex(4)}", "keys": sorted(keys)})
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.publish(f"{prefix}:wake", body)
+        finally:
+            client.close()
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "could not tell running servers about the change (%s); they see it at their next read",
+            exc.__class__.__name__,
+        )

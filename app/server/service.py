@@ -132,6 +132,8 @@ class Service:
     clock: Clock = field(default_factory=SystemClock)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     max_wait: float = 60.0
+    announce: Callable[[set[str]], None] | None = None
+    """For the command line: tells running server instances whom a change concerns (Redis)."""
     _group: _GroupCommit | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -208,7 +210,11 @@ class Service:
     ) -> T:
         """For the admin command line: the same actions, synchronously, without a caller."""
 
-        def run(conn: Connection) -> T:
-            return action(Tx(conn, self.clock.now()), *args, **kwargs)
+        def run(conn: Connection) -> tuple[T, Tx]:
+            tx = Tx(conn, self.clock.now())
+            return action(tx, *args, **kwargs), tx
 
-        return self.db.write_sync(run)
+        result, tx = self.db.write_sync(run)
+        if tx.emitted.keys and self.announce is not None:
+            self.announce(tx.emitted.keys)
+        return result

@@ -144,12 +144,15 @@ class ServerProcess:
         return self.client(r.json()["token"])
 
 
-def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the admin command line as IT would."""
+def cli(
+    data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the admin command line as IT would (``env``: extra environment, e.g. a database URL)."""
     return subprocess.run(
         [sys.executable, "-m", "app.server.cli", "--data", str(data_dir), *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **env} if env else None,
     )

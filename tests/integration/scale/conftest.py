@@ -81,6 +81,7 @@ class Cluster:
     b: ServerProcess
     ids: dict[str, int]
     database_url: str
+    redis_prefix: str
 
 
 def instance(tmp: Path, name: str, database_url: str, redis_url: str, prefix: str) -> ServerProcess:
@@ -107,7 +108,7 @@ def cluster(tmp_path: Path, pg_url: str, redis_prefix: str) -> Iterator[Cluster]
     try:
         a.start()
         b.start()
-        yield Cluster(a, b, ids, pg_url)
+        yield Cluster(a, b, ids, pg_url, redis_prefix)
     finally:
         a.stop()
         b.stop()

@@ -77,14 +77,14 @@ def test_instances_starting_together_on_a_fresh_database_agree_on_one_epoch(
             barrier = threading.Barrier(len(dbs))
             results: list[object] = []
 
-            def start(db: Database) -> None:
+            def start(db: Database, barrier: threading.Barrier, results: list[object]) -> None:
                 barrier.wait()
                 try:
                     results.append(db.write_sync(lambda c: org.initialise(Tx(c, _now()))))
                 except Exception as exc:  # reported below, with the others' outcomes
                     results.append(exc)
 
-            threads = [threading.Thread(target=start, args=(db,)) for db in dbs]
+            threads = [threading.Thread(target=start, args=(db, barrier, results)) for db in dbs]
             for t in threads:
                 t.start()
             for t in threads:

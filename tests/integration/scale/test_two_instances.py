@@ -7,11 +7,13 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.scale.conftest import Cluster
+from tests.helpers.server import cli
+from tests.integration.scale.conftest import REDIS_URL, Cluster
 from tests.integration.scale.streams import Stream, assert_ordered_once, group, head, send
 
 pytestmark = pytest.mark.scale
@@ -135,6 +137,37 @@ def test_token_revoked_on_a_fails_at_once_on_b(cluster: Cluster) -> None:
         assert status == 401
         assert ended - revoked_at < 2.0
         assert on_b.get("/api/v1/me").status_code == 401
+
+
+def test_deactivation_from_the_command_line_ends_waiting_long_polls_on_every_instance(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    on_a, on_b = cluster.a.login("bob", device="desk"), cluster.b.login("bob", device="laptop")
+    with on_a, on_b:
+        results: list[tuple[float, int]] = []
+
+        def wait_on(client: httpx.Client) -> None:
+            cursor = head(client)
+            r = client.get("/api/v1/events", params={"after": cursor, "wait": 30})
+            results.append((time.monotonic(), r.status_code))
+
+        polls = [threading.Thread(target=wait_on, args=(c,)) for c in (on_a, on_b)]
+        for poll in polls:
+            poll.start()
+        time.sleep(1.0)  # both long-polls are now waiting
+        env = {
+            "COURTYARD_DATABASE_URL": cluster.database_url,
+            "COURTYARD_REDIS_URL": REDIS_URL,
+            "COURTYARD_REDIS_PREFIX": cluster.redis_prefix,
+        }
+        done = cli(tmp_path / "admin", "user", "deactivate", "bob", env=env)
+        finished_at = time.monotonic()
+        assert done.returncode == 0, done.stderr
+        for poll in polls:
+            poll.join(timeout=5)
+        assert not any(p.is_alive() for p in polls), "a waiting long-poll outlived the deactivation"
+        assert sorted(status for _, status in results) == [401, 401]
+        assert max(at for at, _ in results) - finished_at < 2.0
 
 
 def test_killing_an_instance_mid_load_loses_nothing_acknowledged(cluster: Cluster) -> None:

@@ -118,7 +118,8 @@ class SmokeTest:
             detail = "".join(traceback.format_exception_only(exc)).strip()
             if not isinstance(exc, CheckFailed):
                 detail += "\n" + "".join(traceback.format_tb(exc.__traceback__)[-3:])
-            self.report.checks.append(Check(name, False, time.monotonic() - started, detail))
+            seconds = round(time.monotonic() - started, 3)
+            self.report.checks.append(Check(name, False, seconds, detail))
             raise
         self.report.checks.append(
             Check(name, True, round(time.monotonic() - started, 3), self._detail)
@@ -227,6 +228,9 @@ class SmokeTest:
 
     async def _close(self) -> None:
         for window in self.windows:
+            if window.status is not None:  # its publisher ends with the session, as in App.aclose
+                with contextlib.suppress(Exception):
+                    await window.status.aclose()
             window.close()
         for session in self.sessions:
             with contextlib.suppress(Exception):

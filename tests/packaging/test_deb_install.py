@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import Bundle, smoke_test
+from tests.packaging.conftest import Bundle, clean_env, smoke_test
 from tests.packaging.tools import PACKAGING, require, run
 
 pytestmark = pytest.mark.timeout(1500)  # may be the first to need the shared build
@@ -48,12 +48,13 @@ def installed_version() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def deb(bundle: Bundle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def deb(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     reason = _cannot_install()
     if reason is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must install the .deb: {reason}")
         pytest.skip(reason)
+    bundle: Bundle = request.getfixturevalue("bundle")  # only now: the build takes minutes
     require("dpkg-deb", "desktop-file-validate")
     if installed_version() is not None:
         pytest.fail(f"{PACKAGE} {installed_version()} is installed already; remove it first")
@@ -109,7 +110,9 @@ def test_installed_desktop_file_passes_desktop_file_validate(installed: Installe
 
 
 def test_installed_app_passes_its_smoke_test(installed: Installed, tmp_path: Path) -> None:
-    report = smoke_test("courtyard", tmp_path / "home")  # found on PATH, as a user starts it
+    home = tmp_path / "home"
+    assert shutil.which("courtyard", path=clean_env(home)["PATH"]) == "/usr/bin/courtyard"
+    report = smoke_test("courtyard", home)  # found on PATH, as a user starts it
     assert report["ok"] is True and report["frozen"] is True
     assert all(check["ok"] for check in report["checks"]), report["checks"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.observer import Signal
 
@@ -68,6 +69,10 @@ class ChangeSet:
     urges: list[Urge] = field(default_factory=list)
     snapshot: bool = False
     cursor: str | None = None
+    new_message_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    """Rows of messages new to the store, queued by apply.queue_new_message and written together
+    by apply.flush_new_messages before anything else touches messages (not part of Changes)."""
+    new_message_ids: set[int] = field(default_factory=set)
 
     def freeze(self) -> Changes:
         created = tuple(dict.fromkeys(self.messages_created))

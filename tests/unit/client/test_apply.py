@@ -345,3 +345,61 @@ def test_a_late_send_response_or_history_page_never_undoes_newer_events(
             assert mine.body == "my words!"
 
     run(scenario())
+
+
+def test_new_messages_written_together_keep_the_per_event_rules(
+    keys: KeyCustody, account: Account, data_dir: Path
+) -> None:
+    """message.created events are queued and written in one statement (one search-index flush);
+    the result must be what applying them one by one gives: an edit right after a create in the
+    same batch, a create repeated in the batch, a create for a message already stored (a newer
+    edit is not undone), my own message confirming its outbox row, and a search index that is
+    consistent and finds the latest text only."""
+
+    async def scenario() -> None:
+        async with opened(keys, account, data_dir) as store:
+            applier = Applier(store)
+            await applier.apply_snapshot(snapshot(messages=[message(1, body="kept as stored")]))
+            await store.enqueue("send", 10, {"body": "my own words"}, client_msg_id="mine-7")
+            events = [
+                created(101, message(5, body="first draft")),
+                {
+                    "type": "message.updated",
+                    "seq": 102,
+                    "at": T0,
+                    "change": "edited",
+                    "message": message(5, body="final wording", edited_at=T0),
+                },
+                created(103, message(6, body="sixth")),
+                created(104, message(6, body="sixth")),  # a repeat inside the batch
+                created(105, message(1, body="stale copy of one")),  # already stored
+                created(106, message(7, sender=ME, body="my own words", client_msg_id="mine-7")),
+                created(107, message(8, body="eighth")),
+            ]
+            changes = await applier.apply_events(batch(events, "107"))
+            assert changes.messages_created == (5, 6, 7, 8)
+            assert "mine-7" in changes.outbox
+            bodies = {m.id: m.body for m in await store.messages(10)}
+            assert bodies == {
+                1: "stale copy of one",  # seq 105 is newer than the snapshot's copy (seq 0)
+                5: "final wording",
+                6: "sixth",
+                7: "my own words",
+                8: "eighth",
+            }
+            assert [h.message_id for h in await store.search("final wording")] == [5]
+            assert await store.search("first draft") == []
+            assert [h.message_id for h in await store.search("eighth")] == [8]
+            assert await store.outbox() == []
+            ok = await store.call(
+                lambda c: (
+                    c.execute(
+                        "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')"
+                    ).rowcount
+                )
+            )
+            assert ok is not None  # raises "database disk image is malformed" when inconsistent
+            # The same batch again: nothing changes (idempotent, as one by one).
+            assert not await applier.apply_events(batch(events, "107"))
+
+    run(scenario())

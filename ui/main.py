@@ -50,19 +50,6 @@ from ui.tasks import TaskGroup
 from ui.tray import TrayIcon
 
 log = logging.getLogger(__name__)
-
-
-def keep_none_alive() -> None:
-    """Work around PySide6 6.12 on CPython < 3.12: many void methods (QPainter.save/restore,
-    QTextDocument.drawContents/setTextWidth, QAbstractTextDocumentLayout.draw) release one
-    reference to None per call without taking it, so a window that paints long enough drives
-    None's count to zero and aborts ("none_dealloc"). CPython 3.12 made None immortal (PEP 683);
-    until the project requires it (or PySide fixes the binding) give None the same headroom."""
-    if sys.version_info < (3, 12) and sys.implementation.name == "cpython":
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
-
-
-keep_none_alive()
 APP_NAME = "Courtyard"
 DESKTOP_FILE_NAME = "courtyard"
 """packaging/linux/courtyard.desktop: Linux desktops match the window to its menu entry and icon."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,10 +110,10 @@ class ConversationListModel(RowsModel):
     # --- lookups ----------------------------------------------------------------------------
 
     def row_of(self, conversation_id: int) -> int:
-        for i, item in enumerate(self._items):
-            if isinstance(item, ConversationRow) and item.id == conversation_id:
-                return i
-        return -1
+        return self.row_of_key(conversation_id)
+
+    def _row_key(self, item: Any) -> Hashable | None:
+        return item.id if isinstance(item, ConversationRow) else None
 
     def conversation(self, row: int) -> ConversationRow | None:
         item = self._items[row] if 0 <= row < len(self._items) else None

@@ -336,10 +336,10 @@ class MessageListModel(RowsModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of_id(self, message_id: int) -> int:
-        for i in range(len(self._rows) - 1, -1, -1):
-            if self._rows[i].id == message_id:
-                return i
-        return -1
+        return self.row_of_key(message_id)
+
+    def _row_key(self, item: Any) -> Hashable | None:
+        return item.id  # type: ignore[no-any-return]  # None while still in the outbox
 
     def newest_id(self) -> int | None:
         return next((m.id for m in reversed(self._rows) if m.id is not None), None)

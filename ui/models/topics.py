@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,12 +85,13 @@ class TopicListModel(RowsModel):
         return item if isinstance(item, Topic) else None
 
     def row_of(self, topic_id: int | None) -> int:
-        for i, item in enumerate(self._items):
-            if (topic_id is None and isinstance(item, AllMessages)) or (
-                isinstance(item, Topic) and item.id == topic_id
-            ):
-                return i
-        return -1
+        """The row of a topic, or of "All messages" for None."""
+        return self.row_of_key(("t", topic_id))
+
+    def _row_key(self, item: Any) -> Hashable | None:
+        if isinstance(item, Topic):
+            return ("t", item.id)
+        return ("t", None) if isinstance(item, AllMessages) else None
 
     def title_of(self, topic_id: int | None) -> str | None:
         row = self.row_of(topic_id) if topic_id is not None else -1

@@ -27,14 +27,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.client.keys import Account, KeyCustody
 from app.client.session import NotSignedIn, Session
-from app.client.store_errors import KeyringUnavailable
 from app.core.clock import Clock, SystemClock
 from app.features.autostart import default_autostart
 from app.features.device_policy import default_reader
 from app.features.status import StatusSettings
 from ui import theme
 from ui.bridge import Bridge
-from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer
+from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer, demo_passphrase
 from ui.dialogs.settings import add_settings_entry
 from ui.mainwindow import MainWindow
 from ui.notifications import NotificationGate, Notifier
@@ -43,6 +42,7 @@ from ui.people import People
 from ui.preferences import SERVER_URL, Preferences
 from ui.settings_store import WindowStateStore
 from ui.signin import SignInDialog, explain
+from ui.splash import StartupSplash, demo_failure
 from ui.status.preferences import StatusPreferencesStore
 from ui.status.service import StatusSources
 from ui.status.wiring import attach_status
@@ -53,8 +53,6 @@ log = logging.getLogger(__name__)
 APP_NAME = "Courtyard"
 DESKTOP_FILE_NAME = "courtyard"
 """packaging/linux/courtyard.desktop: Linux desktops match the window to its menu entry and icon."""
-DEMO_PASSPHRASE = "courtyard-demo"
-"""Only for the throwaway demo account on a machine without a keyring (its data is public)."""
 
 
 def open_main_window(
@@ -203,9 +201,15 @@ class App:
     preferences: Preferences | None = None
     """The user's settings under device policy (None: no policy, as in tests)."""
     keys: KeyCustody = field(default_factory=KeyCustody)
+    settings_path: Path | None = None
+    """The window-state file (None: the platform's settings store)."""
+    demo_args: list[str] = field(default_factory=list)
+    quit_app: Callable[[], None] = field(default_factory=lambda: QApplication.quit)
+    """Ends the app when the person gives up at sign-in or start-up (tests record it instead)."""
     session: Session | None = None
     desktop: Desktop | None = None
     demo: DemoServer | None = None
+    splash: StartupSplash | None = None
     sign_in_dialog: SignInDialog | None = None
     tasks: TaskGroup = field(default_factory=lambda: TaskGroup("app"))
 
@@ -252,36 +256,42 @@ class App:
         await self.start_demo()
 
     async def start_demo(self) -> None:
-        self.demo = DemoServer(self.data_dir / "demo-server", preexec_fn=die_with_parent)
-        url = await self.demo.start()
+        """Start the demo server and sign in as the demo user, showing each step; a failure
+        stays on screen with what to do until the person quits."""
+        splash = self.splash = StartupSplash()
+        splash.quit_requested.connect(self.quit_app)
+        splash.show()
+        self.demo = DemoServer(
+            self.data_dir / "demo-server", extra_args=self.demo_args, preexec_fn=die_with_parent
+        )
+        data_dir = self.data_dir / "demo-client"
         try:
+            url = await self.demo.start()
+            splash.show_step("Signing in as the demo user…")
+            account = Account(url, DEMO_USER)
+            passphrase = await asyncio.to_thread(demo_passphrase, self.keys, account, data_dir)
             session = await Session.sign_in(
                 url,
                 DEMO_USER,
                 DEMO_PASSWORD,
                 "demo",
                 keys=self.keys,
-                data_dir=self.data_dir / "demo-client",
+                data_dir=data_dir,
+                passphrase=passphrase,
             )
-        except KeyringUnavailable:
-            log.warning("no system keyring: the demo account's local copy uses a fixed passphrase")
-            session = await Session.sign_in(
-                url,
-                DEMO_USER,
-                DEMO_PASSWORD,
-                "demo",
-                keys=self.keys,
-                data_dir=self.data_dir / "demo-client",
-                passphrase=DEMO_PASSPHRASE,
-            )
+        except Exception as exc:
+            log.warning("the demo did not start", exc_info=exc)
+            splash.show_failure(*demo_failure(exc, self.demo.log_path))
+            return
         self.show(session, org_name="Courtyard demo")
+        splash.finish()
 
     def ask_sign_in(self, server: str, *, locked: bool = False) -> None:
         dialog = SignInDialog(
             keys=self.keys, data_dir=self.data_dir, server_url=server, lock_server_url=locked
         )
         dialog.session_did_open.connect(self.on_sign_in_session_did_open)
-        dialog.rejected.connect(QApplication.quit)
+        dialog.rejected.connect(self.quit_app)
         dialog.show()
         self.sign_in_dialog = dialog  # a parentless dialog lives only while Python holds it
 
@@ -291,7 +301,12 @@ class App:
 
     def show(self, session: Session, *, org_name: str = "Courtyard") -> None:
         self.session = session
-        self.desktop = open_desktop(session, org_name=org_name, preferences=self.preferences)
+        self.desktop = open_desktop(
+            session,
+            org_name=org_name,
+            settings_path=self.settings_path,
+            preferences=self.preferences,
+        )
         self.desktop.window.show()
 
     async def aclose(self) -> None:

@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
         self._topic: Topic | None = None
         self._jump: tuple[int, int] | None = None
         self.restore_conversation_id: int | None = None
-        """The conversation :meth:`load` opens first (the one open when the app last closed)."""
+        """The conversation opened first (the one open when the app last closed), once listed."""
+        self._open_when_listed: int | None = None
         self.status: StatusService | None = None
         """The own workday status (set by ``ui.status.wiring.attach_status``)."""
         self._build(org_name)
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.new_topic_button = QPushButton("+ New topic", topic_pane)
         self.new_topic_button.setObjectName("newTopicButton")
         self.new_topic_button.setFlat(True)
+        self.new_topic_button.hide()  # until there is a conversation to add a topic to
         tl.addWidget(self.new_topic_button)
         tl.addWidget(self.topic_view, 1)
 
@@ -208,7 +210,7 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(2, False)
         self.setCentralWidget(self.splitter)
         self.composer.switch_to(None, "Choose a conversation")
-        self.header.show_place("Welcome", "Choose a conversation on the left.", topic_closed=None)
+        self.header.show_place("Welcome", "Opening your conversations…", topic_closed=None)
 
     def _connect_signals(self) -> None:
         self.bridge.store_did_change.connect(self.on_store_did_change)
@@ -220,6 +222,7 @@ class MainWindow(QMainWindow):
         self.topic_view.selectionModel().selectionChanged.connect(
             self.on_topic_view_selection_changed
         )
+        self.conversations.rowsInserted.connect(self.on_conversations_rows_inserted)
         self.messages.window_did_load.connect(self.on_messages_window_did_load)
         self.messages.message_did_focus.connect(self.on_messages_message_did_focus)
         self.search_panel.hit_activated.connect(self.jump_to_message)
@@ -249,10 +252,11 @@ class MainWindow(QMainWindow):
         """Read everything the window shows from the store (first show, or after a snapshot)."""
         users = await self.store.users()
         self.people.update(users, await self.store.my_id())
-        await self.conversations.reload()
-        restore = self.restore_conversation_id
-        if self._current is None and not (restore and self.select_conversation(restore)):
-            self.select_first_conversation()
+        await self.conversations.reload()  # selects one as its rows come in (first start: later)
+        if self._current is None and self.conversations.rowCount() == 0:
+            self.header.show_place(
+                "Welcome", "Getting your conversations from the server…", topic_closed=None
+            )
 
     def show_own_status(self, widget: QWidget) -> None:
         """Put the own-status control under the user's name at the top of the sidebar."""
@@ -268,6 +272,20 @@ class MainWindow(QMainWindow):
             if self.conversations.conversation(row) is not None:
                 self.conversation_view.setCurrentIndex(self.conversations.index(row, 0))
                 return
+
+    def on_conversations_rows_inserted(self, *_args: object) -> None:
+        """Open a conversation as soon as there is one: on first start the list fills only when
+        the first sync arrives, and a conversation just created appears only once synced."""
+        wanted, restore = self._open_when_listed, self.restore_conversation_id
+        if wanted is not None and self.select_conversation(wanted):
+            self._open_when_listed = None
+        elif self._current is None and not (restore and self.select_conversation(restore)):
+            self.select_first_conversation()
+
+    def open_when_listed(self, conversation_id: int) -> None:
+        """Select a conversation now, or as soon as sync lists it (one just created)."""
+        listed = self.select_conversation(conversation_id)
+        self._open_when_listed = None if listed else conversation_id
 
     def select_conversation(self, conversation_id: int) -> bool:
         row = self.conversations.row_of(conversation_id)
@@ -332,6 +350,10 @@ class MainWindow(QMainWindow):
         me = self.people.me_id
         self.me_label.setText(self.people.name(me) if me is not None else "")
         self.message_delegate.clear_cache()
+        if self._current is not None:  # on first start the directory may arrive second
+            self._update_topic_pane_title()
+            self._update_header()
+            self._update_composer_members()
 
     def on_conversation_view_selection_changed(
         self, selected: QItemSelection, _deselected: QItemSelection
@@ -341,8 +363,8 @@ class MainWindow(QMainWindow):
         if conv is None or (self._current is not None and conv.id == self._current.id):
             return
         self._current, self._topic = conv, None
-        title = self.conversations.title(conv)
-        self.topic_pane_title.setText(("# " if conv.kind == "channel" else "") + title)
+        self.new_topic_button.show()
+        self._update_topic_pane_title()
         self._update_header()
         self._update_composer()
         self._tasks.spawn(self._open_conversation(conv.id))
@@ -450,6 +472,12 @@ class MainWindow(QMainWindow):
 
     # --- presentation -----------------------------------------------------------------------
 
+    def _update_topic_pane_title(self) -> None:
+        conv = self._current
+        if conv is not None:
+            title = self.conversations.title(conv)
+            self.topic_pane_title.setText(("# " if conv.kind == "channel" else "") + title)
+
     def _update_header(self) -> None:
         conv = self._current
         if conv is None:
@@ -491,8 +519,14 @@ class MainWindow(QMainWindow):
         self.composer.switch_to(
             (conv.id, self._topic.id if self._topic else None), f"Message {where}"
         )
-        members = (self.people.get(m) for m in conv.member_ids if m != self.people.me_id)
-        self.composer.set_members([u for u in members if u is not None])
+        self._update_composer_members()
+
+    def _update_composer_members(self) -> None:
+        """Who @-completion offers (the people of the open conversation, without me)."""
+        if self._current is None:
+            return
+        ids = [m for m in self._current.member_ids if m != self.people.me_id]
+        self.composer.set_members([u for m in ids if (u := self.people.get(m)) is not None])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._tasks.cancel_all()

@@ -27,6 +27,8 @@ class WindowStateStore(QObject):
     def attach(self, window: MainWindow) -> None:
         self.restore(window)
         window.installEventFilter(self)
+        # Remembered as soon as it opens, so a crash or a killed session still reopens it.
+        window.messages.window_did_load.connect(lambda: self.save_conversation(window))
 
     def restore(self, window: MainWindow) -> None:
         s = self.settings
@@ -46,10 +48,13 @@ class WindowStateStore(QObject):
         s = self.settings
         s.setValue("window/geometry", window.saveGeometry())
         s.setValue("window/splitter", window.splitter.saveState())
+        self.save_conversation(window)
+        s.sync()
+
+    def save_conversation(self, window: MainWindow) -> None:
         cid = window.messages.conversation_id
         if cid is not None:
-            s.setValue("window/last_conversation", cid)
-        s.sync()
+            self.settings.setValue("window/last_conversation", cid)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not isinstance(watched, MainWindow):

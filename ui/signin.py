@@ -139,6 +139,7 @@ class SignInDialog(QDialog):
             )
         except (ApiError, ConnectionProblem, InsecureServerUrl, UserFacingStoreError) as exc:
             self.show_error(explain(exc))
+            self._focus_what_to_fix(exc)
             return
         except asyncio.CancelledError:
             raise
@@ -148,11 +149,24 @@ class SignInDialog(QDialog):
         self.session_did_open.emit(session)
         self.accept()
 
+    def _focus_what_to_fix(self, exc: BaseException) -> None:
+        """Put the cursor where the fix is typed; what the person typed elsewhere stays."""
+        if isinstance(exc, Unauthorized):
+            self.password.clear()
+            self.password.setFocus()
+        elif (
+            isinstance(exc, ConnectionProblem | InsecureServerUrl) and not self.server.isReadOnly()
+        ):
+            self.server.selectAll()
+            self.server.setFocus()
+
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.show()
 
     def _set_busy(self, busy: bool) -> None:
+        for field in (self.username, self.password):
+            field.setReadOnly(busy)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
             "Signing in…" if busy else "Sign in"

@@ -30,6 +30,7 @@ from ui.bridge import Bridge
 from ui.delegates.message import MessageDelegate
 from ui.delegates.sidebar import ConversationDelegate, TopicDelegate
 from ui.dialogs.switcher import QuickSwitcher
+from ui.direct_messages import DirectMessages
 from ui.models.conversations import ConversationListModel
 from ui.models.messages import History, MessageListModel
 from ui.models.topics import TopicListModel
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         self.switcher = QuickSwitcher(
             conversations=self.conversations, people=self.people, parent=self
         )
+        self.direct_messages = DirectMessages(self.remote, self)
         ml = QVBoxLayout(message_pane)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.setSpacing(0)
@@ -227,6 +229,9 @@ class MainWindow(QMainWindow):
         self.messages.message_did_focus.connect(self.on_messages_message_did_focus)
         self.search_panel.hit_activated.connect(self.jump_to_message)
         self.switcher.conversation_chosen.connect(self.select_conversation)
+        self.switcher.person_chosen.connect(self.direct_messages.open_with)
+        self.direct_messages.conversation_ready.connect(self.open_when_listed)
+        self.direct_messages.did_fail.connect(self.message_actions.tell)
         self.composer.message_submitted.connect(self.on_composer_message_submitted)
         self.message_delegate.retry_requested.connect(self.on_message_delegate_retry_requested)
         self.header.topic_close_toggled.connect(self.on_header_topic_close_toggled)
@@ -531,6 +536,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._tasks.cancel_all()
         self.message_actions.cancel()
+        self.direct_messages.cancel()
         self.read_tracker.cancel()
         self.bridge.detach()
         super().closeEvent(event)

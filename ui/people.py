@@ -28,6 +28,10 @@ class People(QObject):
         self.me_id = me_id
         self.people_did_change.emit()
 
+    def everyone(self) -> list[User]:
+        """The whole directory (deactivated people included), in id order."""
+        return [self._users[k] for k in sorted(self._users)]
+
     def get(self, user_id: int) -> User | None:
         return self._users.get(user_id)
 

@@ -265,6 +265,13 @@ class Session:
         """Do not disturb until ``until`` (None ends it); the event updates the store."""
         return await self.api.set_dnd(until)
 
+    async def open_direct_message(self, user_id: int) -> wire.Conversation:
+        """The direct message with ``user_id``: created on the server the first time (it reaches
+        the local store through sync, like every conversation), or the existing one."""
+        return await self.api.create_conversation(
+            wire.ConversationCreate(kind="dm", members=[user_id])
+        )
+
     # --- wiring -----------------------------------------------------------------------------
 
     def _on_sync_connection_changed(self, state: ConnectionState) -> None:

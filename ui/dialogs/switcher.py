@@ -1,8 +1,9 @@
 """Ctrl+K: the quick switcher. Type part of a channel, group or person's name; Enter opens it.
 
-Candidates come from the conversation list model (most recent activity first); a direct message
-is found by the other person's display name, username, title or department. Matches whose name
-starts with the query rank first, then those where a word starts with it, then the rest.
+Candidates come from the conversation list model (most recent activity first), then everyone in
+the organisation not yet written to (choosing one starts a direct message); a person is found by
+display name, username, title or department. Matches whose name starts with the query rank first,
+then those where a word starts with it, then the rest.
 """
 
 from __future__ import annotations
@@ -22,26 +23,33 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QFrame, QLineEdit, QListView, QVBoxLayout, QWidget
 
+from app.core.wire import User
 from ui.models.conversations import ConversationListModel
 from ui.models.rows import RowsModel
 from ui.people import People
 
 KIND_LABELS = {"channel": "Channel", "group": "Group", "dm": "Direct message"}
+NEW_DM = "New direct message"
 
 
 class Roles(enum.IntEnum):
     ConversationId = Qt.ItemDataRole.UserRole + 1
+    """None for a person not yet written to."""
     Kind = enum.auto()
+    """"channel", "group", "dm", or "person" (choosing it starts a direct message)."""
     Subtitle = enum.auto()
+    UserId = enum.auto()
+    """The person of a "person" candidate."""
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    conversation_id: int
+    conversation_id: int | None
     kind: str
     title: str
     subtitle: str
     haystack: str
+    user_id: int | None = None
 
 
 def rank(c: Candidate, query: str) -> int | None:
@@ -94,11 +102,18 @@ class SwitcherModel(RowsModel):
                 return c.kind
             case Roles.Subtitle:
                 return c.subtitle
+            case Roles.UserId:
+                return c.user_id
         return None
+
+
+def _person_words(user: User) -> list[str]:
+    return [user.display_name, user.username, user.title, user.department]
 
 
 def candidates(conversations: ConversationListModel, people: People) -> list[Candidate]:
     found = []
+    written_to: set[int] = set()
     for row in range(conversations.rowCount()):
         conv = conversations.conversation(row)
         if conv is None or conv.left:
@@ -110,16 +125,24 @@ def candidates(conversations: ConversationListModel, people: People) -> list[Can
             peer = next((m for m in conv.member_ids if m != people.me_id), people.me_id)
             user = people.get(peer) if peer is not None else None
             if user is not None:
-                words += [user.username, user.title, user.department]
+                written_to.add(user.id)
+                words += _person_words(user)[1:]
                 subtitle = " · ".join(p for p in (subtitle, user.title) if p)
         else:
             subtitle = f"{subtitle} · {len(conv.member_ids)} members"
         found.append(Candidate(conv.id, conv.kind, title, subtitle, " ".join(words).lower()))
+    for user in people.everyone():
+        if user.active and user.id != people.me_id and user.id not in written_to:
+            subtitle = " · ".join(p for p in (NEW_DM, user.title) if p)
+            haystack = " ".join(_person_words(user)).lower()
+            found.append(Candidate(None, "person", user.display_name, subtitle, haystack, user.id))
     return found
 
 
 class QuickSwitcher(QDialog):
     conversation_chosen = Signal(int)
+    person_chosen = Signal(int)
+    """Someone with no direct message yet: the window starts one."""
 
     def __init__(
         self, *, conversations: ConversationListModel, people: People, parent: QWidget
@@ -190,4 +213,7 @@ class QuickSwitcher(QDialog):
         if c is None:
             return
         self.accept()
-        self.conversation_chosen.emit(c.conversation_id)
+        if c.conversation_id is not None:
+            self.conversation_chosen.emit(c.conversation_id)
+        elif c.user_id is not None:
+            self.person_chosen.emit(c.user_id)

@@ -28,6 +28,11 @@ def _require_active_users(tx: Tx, user_ids: set[int]) -> None:
 
 
 def _add_member_rows(tx: Tx, conversation_id: int, user_ids: list[int], seq: int) -> None:
+    """Make ``user_ids`` members from event ``seq`` on, and wake their long-polls: a waiting poll
+    listens only to the conversations its user was in when it started, so without this someone
+    added (or written to in a new direct message) would hear of it only when the poll times out."""
+    for user_id in user_ids:
+        tx.wake(f"u:{user_id}")
     tx.conn.execute(
         insert(members),
         [

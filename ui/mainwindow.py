@@ -376,11 +376,9 @@ class MainWindow(QMainWindow):
 
     async def _open_conversation(self, conversation_id: int) -> None:
         await self.topics.show(conversation_id)
-        if (
-            self._current is not None
-            and self._current.id == conversation_id
-            and self._topic is None
-        ):
+        if self._current is None or self._current.id != conversation_id:
+            return  # another conversation was chosen meanwhile: its own task shows it (and jumps)
+        if self._topic is None:
             self.topic_view.setCurrentIndex(self.topics.index(self.topics.row_of(None), 0))
         jump, self._jump = self._jump, None
         if jump is not None and jump[0] == conversation_id:

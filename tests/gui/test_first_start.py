@@ -82,3 +82,36 @@ def test_first_start_reopens_the_remembered_conversation_and_remembers_the_next(
     # Remembered when it opened, not only when the window closes (a crash keeps it too).
     stored = QSettings(str(settings), QSettings.Format.IniFormat)
     assert int(str(stored.value("window/last_conversation"))) == finance
+
+
+def test_a_jump_made_while_another_conversation_opens_lands_on_its_message(
+    qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn, tmp_path: Path
+) -> None:
+    """Opening a conversation and jumping elsewhere in the same moment (a search hit or a
+    notification clicked while the first channel opens): the older open must not eat the jump."""
+
+    async def scenario() -> tuple[MainWindow, int, int]:
+        window = open_desktop(await sign_in("demo"), settings_path=tmp_path / "w.ini").window
+        qtbot.addWidget(window)
+        window.show()
+        await until(lambda: window.messages.rowCount() > 0, what="the first channel")
+        ids = {window.conversations.title(c): c.id for c in _conversations(window)}
+        design, finance = ids["design"], ids["finance"]
+        oldest = (await window.store.messages(finance, before=None, limit=50))[0]
+        assert oldest.id is not None
+        assert window.select_conversation(
+            design if window.messages.conversation_id != design else ids["general"]
+        )
+        window.jump_to_message(finance, oldest.id)  # before that open got anywhere
+        await until(lambda: window.message_flash.isVisible(), what="the flash on the message")
+        return window, finance, oldest.id
+
+    window, finance, message_id = arun(scenario())
+    assert window.messages.conversation_id == finance
+    assert window.message_flash.index.row() == window.messages.row_of_id(message_id)
+    assert window.header.title.text() == "# finance"
+
+
+def _conversations(window: MainWindow) -> list[Any]:
+    m = window.conversations
+    return [c for r in range(m.rowCount()) if (c := m.conversation(r)) is not None]

@@ -189,6 +189,8 @@ def test_edit_reply_react_and_delete_reach_the_second_window(
         edit.setPlainText("We ship on Thursday")
         qtbot.keyClick(edit, Qt.Key.Key_Return)
         await until(lambda: _by_id(reader, mid, Roles.Edited) is True, what="the edit arrives")
+        # The sender's own copy changes through sync too, and may come second.
+        await until(lambda: _by_id(sender, mid, Roles.Edited) is True, what="the sender's copy")
         assert reader.messages.index(reader.messages.row_of_id(mid), 0).data() == (
             "We ship on Thursday"
         )

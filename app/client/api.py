@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.core import wire
 from app.core.errors import RateLimited, ServerError, error_from_problem
@@ -261,6 +261,13 @@ class ApiClient:
         body = json.dumps({"until": until.isoformat() if until is not None else None})
         return _parse(wire.User, await self._request("PUT", "/api/v1/me/dnd", raw_json=body))
 
+    async def add_members(self, conversation_id: int, user_ids: list[int]) -> wire.Conversation:
+        req = wire.MembersChange(user_ids=user_ids)
+        response = await self._request(
+            "POST", f"/api/v1/conversations/{conversation_id}/members", body=req
+        )
+        return _parse(wire.Conversation, response)
+
     # --- topics ---------------------------------------------------------------------------------
 
     async def create_topic(self, conversation_id: int, req: wire.TopicCreate) -> wire.Topic:
@@ -269,11 +276,22 @@ class ApiClient:
         )
         return _parse(wire.Topic, response)
 
+    async def topics(self, conversation_id: int) -> list[wire.Topic]:
+        """Every topic of a conversation (the sync service backfills them after a join)."""
+        response = await self._request("GET", f"/api/v1/conversations/{conversation_id}/topics")
+        try:
+            return _TOPICS.validate_json(response.content)
+        except ValidationError as exc:
+            raise ServerError("unexpected topic list from the server") from exc
+
     async def patch_topic(self, topic_id: int, req: wire.TopicPatch) -> wire.Topic:
         """Rename, close, reopen or (un)link; fields left ``None`` stay as they are."""
         return _parse(
             wire.Topic, await self._request("PATCH", f"/api/v1/topics/{topic_id}", body=req)
         )
+
+
+_TOPICS = TypeAdapter(list[wire.Topic])
 
 
 def _parse(model: type[M], response: httpx.Response) -> M:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from app.client.changes import Changes, ChangeSet, Urge
 from app.client.queries import my_id
 from app.core.wire import (
+    MAX_ID,
     AvailabilityUpdated,
     Conversation,
     ConversationCreated,
@@ -102,6 +103,23 @@ def put_conversation(conn: Connection, cs: ChangeSet, conv: Conversation) -> Non
         )
         cs.conversations.add(conv.id)
         cs.receipts.add(conv.id)
+
+
+def note_membership(conn: Connection, cs: ChangeSet, conv: Conversation, me: int | None) -> None:
+    """Before an event's conversation is stored: if it makes me a member of a conversation I was
+    not in (added, joined, re-added after leaving), the server sends me none of what was said
+    before (events before a join are not mine), so record the missing history as a gap that
+    opening the conversation fills from ``GET …/messages`` (wire.MAX_ID: "up to the newest")."""
+    if me is None or me not in conv.member_ids:
+        return
+    row = conn.execute("SELECT left FROM conversations WHERE id = ?", (conv.id,)).fetchone()
+    if row is not None and not row[0]:
+        return  # already a member here
+    newest = conn.execute(
+        "SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?", (conv.id,)
+    ).fetchone()[0]
+    _add_gap(conn, conv.id, int(newest), MAX_ID)
+    cs.joined.add(conv.id)
 
 
 def leave_conversation(
@@ -289,7 +307,10 @@ def _apply_event(conn: Connection, cs: ChangeSet, event: Any, me: int | None) ->
     flush_new_messages(conn, cs)  # every other event sees the messages created before it
     if isinstance(event, MessageUpdated):
         put_message(conn, cs, event.message, me, event.seq)
-    elif isinstance(event, ConversationCreated | ConversationUpdated):
+    elif isinstance(event, ConversationCreated):  # a new conversation: nothing said before it
+        put_conversation(conn, cs, event.conversation)
+    elif isinstance(event, ConversationUpdated):
+        note_membership(conn, cs, event.conversation, me)
         put_conversation(conn, cs, event.conversation)
     elif isinstance(event, ConversationLeft):
         leave_conversation(conn, cs, event.conversation_id, event.user_id, me)
@@ -391,6 +412,11 @@ def history_tx(
     cs.conversations.add(conversation_id)
 
 
+def topics_tx(conn: Connection, cs: ChangeSet, topics: list[Topic]) -> None:
+    for topic in topics:
+        put_topic(conn, cs, topic)
+
+
 def sent_tx(conn: Connection, cs: ChangeSet, message: Message) -> None:
     put_message(conn, cs, message, my_id(conn), overwrite=False)
 
@@ -420,6 +446,10 @@ class Applier:
     ) -> Changes:
         """An older page (``GET .../messages?before=before_id``); updates the gap it fills."""
         return await self._store.commit(history_tx, conversation_id, before_id, page)
+
+    async def apply_topics(self, topics: list[Topic]) -> Changes:
+        """Topics fetched beside the event stream (after a join); later events update them."""
+        return await self._store.commit(topics_tx, topics)
 
     async def apply_sent(self, message: Message) -> Changes:
         """The server's answer to an outbox send: store the message, confirm its outbox row."""

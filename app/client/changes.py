@@ -38,6 +38,9 @@ class Changes:
     snapshot: bool = False
     """A whole snapshot was applied: views should reload everything they show."""
     cursor: str | None = None
+    joined: frozenset[int] = frozenset()
+    """Conversations I became a member of through an event (added, joined, re-added): what was
+    said before is fetched on demand (a history gap), their topics by the sync service."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -51,6 +54,7 @@ class Changes:
             or self.outbox
             or self.urges
             or self.snapshot
+            or self.joined
         )
 
 
@@ -69,6 +73,7 @@ class ChangeSet:
     urges: list[Urge] = field(default_factory=list)
     snapshot: bool = False
     cursor: str | None = None
+    joined: set[int] = field(default_factory=set)
     new_message_rows: list[tuple[Any, ...]] = field(default_factory=list)
     """Rows of messages new to the store, queued by apply.queue_new_message and written together
     by apply.flush_new_messages before anything else touches messages (not part of Changes)."""
@@ -88,6 +93,7 @@ class ChangeSet:
             urges=tuple(self.urges),
             snapshot=self.snapshot,
             cursor=self.cursor,
+            joined=frozenset(self.joined),
         )
 
 

@@ -119,7 +119,9 @@ class SyncService:
                     if batch.more:  # a backlog: fetch the next batch while this one is applied
                         await ahead.start(batch.cursor)
                     if batch.events or batch.cursor != cursor:
-                        await self._applier.apply_events(batch)
+                        changes = await self._applier.apply_events(batch)
+                        if changes.joined:
+                            await self._backfill_topics(changes.joined)
                 except Unauthorized as exc:
                     log.warning("the server ended this device's authorisation (%s)", exc.code)
                     self._set_state(ConnectionState("offline", reason="signed_out"))
@@ -137,6 +139,17 @@ class SyncService:
                     await self._retry_later(exc)
         finally:
             await ahead.drop()
+
+    async def _backfill_topics(self, conversation_ids: frozenset[int]) -> None:
+        """A conversation I just joined: its topics from before the join (events after it come
+        as usual). Best effort: if this fails, the messages still show, under "no topic" until
+        the next snapshot; the loop is not held up."""
+        for cid in sorted(conversation_ids):
+            try:
+                await self._applier.apply_topics(await self._api.topics(cid))
+            except (ConnectionProblem, ApiError, UserFacingStoreError) as exc:
+                reason = exc.code if isinstance(exc, ApiError) else type(exc).__name__
+                log.info("could not fetch the topics of a joined conversation (%s)", reason)
 
     def _went_online(self) -> None:
         self._backoff.reset()

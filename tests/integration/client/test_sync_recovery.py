@@ -101,6 +101,51 @@ def test_cursor_expired_takes_a_snapshot_keeps_history_and_fills_the_gap(
     asyncio.run(scenario())
 
 
+def test_someone_added_later_gets_what_was_said_before_and_its_topics(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        alice = await sign_in(server, "alice", tmp_path / "alice")
+        bob = await other_user(server, "bob")
+        try:
+            alice.start()
+            await wait_online(alice)
+            alice_id = (await alice.api.me()).id
+            carol_id = next(u.id for u in (await bob.snapshot()).users if u.username == "carol")
+            cid = await group_with(bob, carol_id)
+            topic = await bob.create_topic(cid, wire.TopicCreate(title="Q3 plan"))
+            said = await _send_many(bob, cid, [f"before {i:02d}" for i in range(60)])
+            req = wire.MessageCreate(client_msg_id=new_client_msg_id(), body="in the topic")
+            said.append(
+                (await bob.send_message(cid, req.model_copy(update={"topic_id": topic.id})))[0]
+            )
+            await bob.add_members(cid, [alice_id])
+
+            async def joined() -> bool:
+                return [t.id for t in await alice.store.topics(cid)] == [topic.id]
+
+            await wait_for(joined, what="the joined conversation and its topic")
+            assert await alice.store.messages(cid) == []  # events before the join are not hers
+            assert await alice.store.gaps(cid)  # ... but the history is there to fetch
+            while await alice.sync.fetch_older(cid, limit=25):
+                pass
+            local = [m.id for m in await alice.store.messages(cid, limit=500)]
+            assert local == [m.id for m in said]
+            after = await _send_many(bob, cid, ["welcome, alice"])
+
+            async def has_after() -> bool:
+                ids = [m.id for m in await alice.store.messages(cid, limit=500)]
+                return ids[-1:] == [after[0].id]
+
+            await wait_for(has_after, what="the message after the join")
+            assert await alice.store.gaps(cid) == []
+        finally:
+            await alice.aclose()
+            await bob.aclose()
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("how", ["device revoke", "user deactivate"])
 def test_signed_out_by_the_organisation_wipes_the_local_copy(
     server: ServerProcess, tmp_path: Path, how: str

@@ -78,6 +78,8 @@ class XdgAutoStart(_FileEntry):
             f"Name={ENTRY_NAME}\n"
             "Comment=Start Courtyard when you sign in\n"
             f"Exec={shlex.join(self.command)}\n"
+            # Desktops skip the entry quietly once the app is uninstalled (the file is the user's).
+            f"TryExec={self.command[0]}\n"
             "Icon=courtyard\n"
             "Terminal=false\n"
             "X-GNOME-Autostart-enabled=true\n"

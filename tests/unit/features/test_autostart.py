@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import configparser
 import plistlib
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +33,7 @@ def test_xdg_entry_is_a_desktop_file_that_starts_the_app(tmp_path: Path) -> None
     section = parsed["Desktop Entry"]
     assert section["Type"] == "Application"
     assert section["Exec"] == "/opt/courtyard/courtyard --theme 'dark mode'"
+    assert section["TryExec"] == "/opt/courtyard/courtyard"
     entry.set_enabled(False)
     assert not entry.is_enabled() and not entry.path.exists()
     entry.set_enabled(False)  # removing what is not there is fine
@@ -65,3 +68,14 @@ def test_xdg_config_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_from_source_the_entry_runs_this_python_on_ui_main() -> None:
     assert launch_command() == [sys.executable, "-m", "ui.main"]
+
+
+def test_xdg_entry_passes_desktop_file_validate(tmp_path: Path) -> None:
+    if shutil.which("desktop-file-validate") is None:
+        pytest.skip("desktop-file-validate is not installed (apt-get install desktop-file-utils)")
+    entry = XdgAutoStart(config_home=tmp_path, command=COMMAND)
+    entry.set_enabled(True)
+    result = subprocess.run(
+        ["desktop-file-validate", str(entry.path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr

@@ -38,6 +38,7 @@ from ui.offhours.banner import OffHoursBanner
 from ui.offhours.my_state import MyStateButton
 from ui.people import People
 from ui.read_tracker import ReadTracker
+from ui.status.display import status_line
 from ui.tasks import TaskGroup
 from ui.widgets.composer import Composer, Submission
 from ui.widgets.connection_indicator import ConnectionIndicator
@@ -501,7 +502,8 @@ class MainWindow(QMainWindow):
         if conv.kind == "dm":
             peer = next((m for m in conv.member_ids if m != self.people.me_id), self.people.me_id)
             user = self.people.get(peer) if peer is not None else None
-            sub = " · ".join(p for p in (user.title, user.department) if p) if user else ""
+            about = (status_line(user), user.title, user.department) if user else ()
+            sub = " · ".join(p for p in about if p)
         else:
             names = ", ".join(self.people.first_name(m) for m in conv.member_ids[:6])
             more = len(conv.member_ids) - 6

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.core import wire
 from app.server import auth
-from app.server.actions import accounts, conversations, messages, receipts
+from app.server.actions import accounts, conversations, messages, receipts, status
 from app.server.actions.base import Tx
 from app.server.auth import Caller
 from app.server.db.schema import conversations as conversations_table
@@ -117,6 +117,13 @@ LIVE_LINES = [
     "会議は15時からに変更になりました。",
 ]
 
+# What a few colleagues' workday statuses say when the demo starts (issue 5).
+DEMO_STATUSES: list[tuple[str, str, str, wire.StatusSource]] = [
+    ("li.wei", "Editing: Q3 budget.xlsx", "📊", "app"),
+    ("jonas", "In topic: Flaky login test · #engineering", "💬", "topic"),
+    ("sofia", "Focusing on launch visuals", "🎨", "manual"),
+]
+
 
 def populate(tx: Tx, *, password: str) -> bool:
     """Create the demo organisation unless it exists; True when it was created."""
@@ -192,6 +199,9 @@ def populate(tx: Tx, *, password: str) -> bool:
         when += dt.timedelta(minutes=rng.randint(5, 40))
         _post(tx, when, ids[other], dm.id, line, None)
     tx.now = start
+    for who, text, emoji, source in DEMO_STATUSES:
+        req = wire.StatusSet(text=text, emoji=emoji, source=source)
+        status.set_status(tx, Caller(ids[who], 0, False), req)
     return True
 
 

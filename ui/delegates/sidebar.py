@@ -10,6 +10,7 @@ from ui.delegates.paint import avatar, blend, font_px, pill, secondary
 from ui.models.conversations import Roles as ConvRoles
 from ui.models.topics import Roles as TopicRoles
 from ui.people import People
+from ui.status.display import paint_status
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -44,6 +45,8 @@ class ConversationDelegate(QStyledItemDelegate):
         self._people = people
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        if index.data(ConvRoles.PeerStatus):
+            return QSize(200, 46)  # a second line for the person's status
         return QSize(200, 38 if index.data(ConvRoles.IsHeader) else 34)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
@@ -124,12 +127,28 @@ class ConversationDelegate(QStyledItemDelegate):
         text_rect = QRectF(
             icon_rect.right() + 10, rect.top(), right - icon_rect.right() - 14, rect.height()
         )
+        status = str(index.data(ConvRoles.PeerStatus) or "")
+        if status:  # name above, status below, both within the row's text column
+            text_rect.setBottom(rect.center().y() + 1)
         name = painter.fontMetrics().elidedText(
             str(index.data()), Qt.TextElideMode.ElideRight, int(text_rect.width())
         )
         painter.drawText(
-            text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
+            text_rect,
+            Qt.AlignmentFlag.AlignLeft
+            | (Qt.AlignmentFlag.AlignBottom if status else Qt.AlignmentFlag.AlignVCenter),
+            name,
         )
+        if status:
+            paint_status(
+                painter,
+                QRectF(text_rect.left(), rect.center().y() + 2, text_rect.width(), 16),
+                status,
+                blend(fg, pal.color(QPalette.ColorRole.Highlight), 0.25)
+                if selected
+                else secondary(pal),
+                font_px(base_font, 12),
+            )
         painter.restore()
 
 

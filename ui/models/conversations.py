@@ -15,6 +15,7 @@ from app.client.store import Store
 from ui.models.diff import replace_rows
 from ui.models.rows import RowsModel
 from ui.people import People
+from ui.status.display import status_line
 from ui.tasks import TaskGroup
 
 SECTIONS = (("channel", "Channels"), ("group", "Groups"), ("dm", "Direct messages"))
@@ -29,6 +30,8 @@ class Roles(enum.IntEnum):
     Private = enum.auto()
     PeerId = enum.auto()
     """In a direct message, the other person's user id (for the avatar)."""
+    PeerStatus = enum.auto()
+    """In a direct message, the other person's workday status line ("" when none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,13 @@ class ConversationListModel(RowsModel):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._title(item)
+        peer = self._peer(item)
+        if role == Roles.PeerStatus:
+            return status_line(self._people.get(peer)) if peer is not None else ""
         if role == Qt.ItemDataRole.ToolTipRole:
+            if peer is not None:
+                status = status_line(self._people.get(peer))
+                return f"{self._title(item)} · {status}" if status else self._title(item)
             return f"{self._title(item)} · {len(item.member_ids)} members"
         return {
             Roles.Id: item.id,
@@ -167,5 +176,5 @@ class ConversationListModel(RowsModel):
             Roles.Unread: item.unread,
             Roles.Mentioned: item.mentioned,
             Roles.Private: item.private,
-            Roles.PeerId: self._peer(item),
+            Roles.PeerId: peer,
         }.get(role)  # type: ignore[call-overload]

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Qt
 
 from app.core.wire import User
 from ui.models.rows import RowsModel
+from ui.status.display import status_line
 
 
 class Roles(enum.IntEnum):
@@ -36,7 +37,8 @@ class MemberListModel(RowsModel):
 
     def _item_data(self, u: Any, _row: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{u.display_name}  @{u.username}"
+            status = status_line(u)
+            return f"{u.display_name}  @{u.username}" + (f"  ·  {status}" if status else "")
         if role == Qt.ItemDataRole.EditRole:
             return u.username
         match role:

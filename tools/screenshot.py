@@ -12,7 +12,9 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import keyring
 import qasync
@@ -65,20 +67,27 @@ async def _shoot(app: QApplication, url: str, data: Path, out: Path) -> None:
         await session.aclose()
 
 
-def main() -> int:
-    out = ROOT / "docs"
+Shoot = Callable[[QApplication, str, Path], Coroutine[Any, Any, None]]
+
+
+def run_against_demo(shoot: Shoot, theme_name: str = "light") -> None:
+    """Run ``shoot(app, server_url, data_dir)`` on a qasync loop against a fresh demo server."""
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
-    theme.apply(app, "light")
+    theme.apply(app, theme_name)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory(prefix="courtyard-shots-") as tmp:
         server = DemoServer(Path(tmp) / "server", extra_args=["--quiet-colleagues"])
         url = server.start_blocking()
         try:
-            loop.run_until_complete(_shoot(app, url, Path(tmp), out))
+            loop.run_until_complete(shoot(app, url, Path(tmp)))
         finally:
             server.stop()
+
+
+def main() -> int:
+    run_against_demo(lambda app, url, data: _shoot(app, url, data, ROOT / "docs"))
     return 0
 
 

@@ -93,6 +93,7 @@ def open_main_window(
         sources=status_sources or StatusSources.of_this_desktop(),
         preferences=status_preferences,
         timing=status_timing,
+        clock=clock,
     )
     window.offhours = attach_offhours(
         window, clock=clock or SystemClock(), remote=session, settings=settings
@@ -148,6 +149,7 @@ def open_desktop(
         before_load=window_state.attach,
         clock=clock,
         settings=window_state.settings,
+        status_preferences=StatusPreferencesStore(window_state.settings),
     )
     window_state.setParent(window)
     tray = TrayIcon(window)
@@ -179,6 +181,11 @@ def open_desktop(
     tray.open_requested.connect(desktop.on_tray_open_requested)
     tray.pause_toggled.connect(desktop.on_tray_pause_toggled)
     tray.quit_requested.connect(QApplication.quit)
+    if window.status is not None:
+        status = window.status
+        tray.set_status_paused(status.paused)
+        tray.status_pause_toggled.connect(status.set_paused)
+        status.preferences_did_change.connect(lambda p: tray.set_status_paused(p.paused))
     for sig in (
         conversations.modelReset,
         conversations.rowsInserted,

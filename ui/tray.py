@@ -1,7 +1,8 @@
 """The tray icon: the app icon with the unread count drawn on it, and its menu.
 
 Open shows the window, "Pause notifications" toggles the notification gate (the off-hours
-feature will drive the same hook), Quit ends the app. Where the platform has no tray (the
+feature will drive the same hook), "Pause sharing my status" pauses the workday status (colleagues
+then see only presence), Quit ends the app. Where the platform has no tray (the
 offscreen test platform, some Linux desktops) the icon is kept but never shown.
 """
 
@@ -49,6 +50,7 @@ class TrayIcon(QObject):
     open_requested = Signal()
     quit_requested = Signal()
     pause_toggled = Signal(bool)
+    status_pause_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget, *, icon_path: Path = ICON_PATH) -> None:
         """``parent`` (the main window) owns the icon and its menu: both go when it goes."""
@@ -61,8 +63,10 @@ class TrayIcon(QObject):
         self.open_action = QAction("Open Courtyard", self.menu)
         self.pause_action = QAction("Pause notifications", self.menu)
         self.pause_action.setCheckable(True)
+        self.status_pause_action = QAction("Pause sharing my status", self.menu)
+        self.status_pause_action.setCheckable(True)
         self.quit_action = QAction("Quit", self.menu)
-        for action in (self.open_action, self.pause_action):
+        for action in (self.open_action, self.pause_action, self.status_pause_action):
             self.menu.addAction(action)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
@@ -75,6 +79,7 @@ class TrayIcon(QObject):
         self.open_action.triggered.connect(self.open_requested)
         self.quit_action.triggered.connect(self.quit_requested)
         self.pause_action.toggled.connect(self.pause_toggled)
+        self.status_pause_action.toggled.connect(self.status_pause_toggled)
         self.icon.activated.connect(self.on_icon_activated)
 
     def on_icon_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -87,6 +92,12 @@ class TrayIcon(QObject):
         self.badge_count = count
         self.icon.setIcon(badge_icon(self._base, count))
         self.icon.setToolTip(f"Courtyard · {count} unread" if count else "Courtyard")
+
+    def set_status_paused(self, paused: bool) -> None:
+        """Reflect a pause set elsewhere (the status menu) without echoing it back."""
+        self.status_pause_action.blockSignals(True)
+        self.status_pause_action.setChecked(paused)
+        self.status_pause_action.blockSignals(False)
 
     def can_show_messages(self) -> bool:
         return QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages()

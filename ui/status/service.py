@@ -33,12 +33,12 @@ from app.features.status import (
     ForegroundSource,
     ForegroundWindow,
     IdleSource,
+    InMemoryForeground,
     ManualStatus,
     PublishedStatus,
     StatusEngine,
     StatusSettings,
     TopicActivity,
-    preview,
 )
 from app.features.status.rules import deciding_rule
 from app.features.status.wording import source_label, to_wire
@@ -246,9 +246,22 @@ class StatusService(QObject):
         fg = self.sources.foreground
         return "this desktop is not supported" if fg is None else fg.unsupported_reason
 
-    def preview(self, prefs: StatusPreferences, window: ForegroundWindow | None) -> str | None:
-        """Exactly what colleagues would see for ``window`` under ``prefs`` (rules editor)."""
-        return preview(prefs.rules, window, prefs.unmatched)
+    def preview_now(
+        self, prefs: StatusPreferences, window: ForegroundWindow | None
+    ) -> PublishedStatus | None:
+        """What the engine would pick right now under ``prefs`` if ``window`` were in front:
+        the same precedence (meeting, idle, Courtyard's topic, the window), without dwell."""
+        probe = StatusEngine(
+            clock=self.clock,
+            zone=self.zone,
+            in_app=self.activity,
+            foreground=InMemoryForeground(window),
+            idle=self.sources.idle,
+            calendar=self.sources.calendar,
+            rules=prefs.rules,
+            settings=self._engine_settings(prefs),
+        )
+        return probe.automatic()
 
     def describe_source(self, now: dt.datetime | None = None) -> str:
         return source_label(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.client.session import Session
+from app.core.clock import Clock
 from app.features.status import StatusSettings, TopicActivity
+from ui.status.menu import OpensStatusMenu, StatusChip
 from ui.status.preferences import StatusPreferencesStore
 from ui.status.service import StatusService, StatusSources
 from ui.tasks import TaskGroup
@@ -34,6 +36,7 @@ def attach_status(
     sources: StatusSources | None = None,
     preferences: StatusPreferencesStore | None = None,
     timing: StatusSettings | None = None,
+    clock: Clock | None = None,
 ) -> StatusService:
     """A status service for ``window`` (which owns it), started once the local copy says what
     the server last had for us."""
@@ -43,10 +46,14 @@ def attach_status(
         sources=sources,
         preferences=preferences,
         timing=timing,
+        clock=clock,
         parent=window,
     )
     service.watch_window(window)
     window.status = service
+    chip = StatusChip(service, window)
+    window.show_own_status(chip)
+    OpensStatusMenu(chip, window.me_label)
     tasks = TaskGroup("status")
 
     async def start() -> None:

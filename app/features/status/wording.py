@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from app.core import wire
 from app.features.status.engine import PublishedStatus
 
-PAUSED = "Sharing paused · colleagues see only whether you are online"
-NOTHING = "Nothing shared · colleagues see only whether you are online"
+PAUSED = "Paused · only your presence is shared"
+NOTHING = "Nothing shared · only your presence"
 
 
 def until_phrase(until: dt.datetime | None, zone: ZoneInfo, now: dt.datetime) -> str:

@@ -35,6 +35,7 @@ from ui import theme
 from ui.bridge import Bridge
 from ui.demo import DEMO_PASSWORD, DEMO_USER, DemoServer, demo_passphrase
 from ui.dialogs.settings import add_settings_entry
+from ui.gc_guard import GuiThreadCollector
 from ui.mainwindow import MainWindow
 from ui.notifications import NotificationGate, Notifier
 from ui.offhours.attach import attach_offhours
@@ -393,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName(DESKTOP_FILE_NAME)
     theme.ThemeFollower(app, forced=args.theme)
+    GuiThreadCollector(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     quit_on_signals(app)

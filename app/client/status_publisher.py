@@ -102,6 +102,11 @@ class StatusPublisher:
         await stop_task(self._task)
         self._task = None
 
+    def cancel(self) -> None:
+        """Stop sending without waiting (from a synchronous close); pending wishes are dropped."""
+        if self._task is not None:
+            self._task.cancel()
+
     async def flush(self, within: float) -> bool:
         """Send the current wish now if one is pending (for sign-out or quit); True when the
         server has it. Never raises: a failure here only means colleagues keep the old status."""

@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -32,11 +33,20 @@ T = TypeVar("T")
 @pytest.fixture(scope="session")
 def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     theme.apply(qapp, "light")
+    # No cyclic garbage collection while the GUI tests run: windows of finished tests that are
+    # kept only by reference cycles would otherwise be destroyed at random moments of later
+    # tests, on whatever thread allocates (a crash in ~QAbstractItemView), or under event filters
+    # whose objects the collector has already cleared. The app collects on the GUI thread
+    # (ui/gc_guard.py); the tests simply keep such windows until the session ends.
+    was_enabled = gc.isenabled()
+    gc.disable()
     loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
     yield loop
     loop.close()
     asyncio.set_event_loop(None)
+    if was_enabled:
+        gc.enable()
 
 
 @pytest.fixture

@@ -11,7 +11,15 @@ import html
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QLabel, QMenu, QVBoxLayout, QWidget, QWidgetAction
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QMenu,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
 
 from app.features.status import ManualStatus, PublishedStatus
 from ui.status.manual_dialog import ManualStatusDialog, expiry_for
@@ -126,6 +134,8 @@ class StatusChip(QFrame):
         self.source = QLabel(self)
         self.source.setObjectName("statusChipSource")
         self.source.setTextFormat(Qt.TextFormat.PlainText)
+        for label in (self.text, self.source):  # elided to fit: never widen the sidebar
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 5, 8, 6)
         layout.setSpacing(1)
@@ -142,7 +152,7 @@ class StatusChip(QFrame):
         text = "⏸ Sharing paused" if s.paused else shown_text(status)
         if status is None and not s.paused:
             text = "Set a status"
-        width = max(self.width() - 20, 160)
+        width = max(self.width() - 20, 40)
         self.text.setText(
             self.text.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
         )

@@ -178,7 +178,18 @@ class StatusService(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ActivationChange and isinstance(watched, QWidget):
             self.activity.window_active_changed(watched.isActiveWindow())
+        elif event.type() == QEvent.Type.Close:
+            self.stop()
         return False
+
+    def stop(self) -> None:
+        """The window closed: stop ticking and publishing here (``aclose`` also clears an
+        automatic status; this only makes sure nothing runs on behind a closed window)."""
+        self._timer.stop()
+        for undo in self._unsubscribe:
+            undo()
+        self._unsubscribe.clear()
+        self.publisher.cancel()
 
     # --- ticking ----------------------------------------------------------------------------
 

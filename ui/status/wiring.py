@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from functools import partial
 from typing import TYPE_CHECKING
 
 from app.client.session import Session
@@ -29,6 +31,11 @@ def open_topic_of(window: MainWindow) -> TopicActivity | None:
     )
 
 
+def _open_topic_of_ref(ref: weakref.ref[MainWindow]) -> TopicActivity | None:
+    window = ref()
+    return open_topic_of(window) if window is not None else None
+
+
 def attach_status(
     window: MainWindow,
     session: Session,
@@ -39,10 +46,12 @@ def attach_status(
     clock: Clock | None = None,
 ) -> StatusService:
     """A status service for ``window`` (which owns it), started once the local copy says what
-    the server last had for us."""
+    the server last had for us. The service holds the window only weakly: a strong reference
+    would make a cycle that Python's collector may break on any thread, and Qt widgets must
+    only ever be destroyed on the GUI thread."""
     service = StatusService(
         api=session.api,
-        open_topic=lambda: open_topic_of(window),
+        open_topic=partial(_open_topic_of_ref, weakref.ref(window)),
         sources=sources,
         preferences=preferences,
         timing=timing,

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt, QTime
 from pytestqt.qtbot import QtBot
 
 from app.client.keys import KeyCustody
+from app.client.rows import StoredMessage
 from app.client.session import Session
 from app.core.clock import SharedFakeClock
 from tests.gui.conftest import until
@@ -269,5 +270,71 @@ def test_urgent_allowance_refusal_is_explained_and_the_text_is_kept(
             what="the failed copy removed",
         )
         assert banner.text == DM_HINT, "back to the calm note"
+
+    arun(scenario(), timeout=120)
+
+
+def test_working_hours_screen_saves_to_the_server_and_dnd_acts_at_once(
+    qtbot: QtBot, arun: Callable[..., Any], org: Org, desktops: Callable[[Org, str], Any]
+) -> None:
+    async def scenario() -> None:
+        li: Desktop = await desktops(org, "li")
+        screens = li.window.offhours
+        state = li.window.my_state_button
+        await until(lambda: state.text() == "☾ Off work until 09:00 tomorrow", what="my state")
+        dialog = screens.open_settings()
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.zone.currentText() == "Europe/Berlin"
+        monday, friday, saturday = dialog.days[0], dialog.days[4], dialog.days[5]
+        assert monday.check.isChecked() and not saturday.check.isChecked()
+        assert [i.to_str() for i in monday.intervals()] == ["09:00-17:00"]
+
+        # Saturday mornings, a lunch break on Fridays, three days away.
+        saturday.check.setChecked(True)
+        saturday.start.setTime(QTime(10, 0))
+        saturday.end.setTime(QTime(14, 0))
+        friday.end.setTime(QTime(12, 0))
+        qtbot.mouseClick(friday.split, Qt.MouseButton.LeftButton)
+        assert friday.start2.isVisible()
+        friday.start2.setTime(QTime(13, 0))
+        dialog.away_from.setDate(QDate(2026, 1, 12))
+        dialog.away_to.setDate(QDate(2026, 1, 14))
+        qtbot.mouseClick(dialog.add_away, Qt.MouseButton.LeftButton)
+        assert dialog.holiday_list.item(0).text() == "Mon 12 Jan – Wed 14 Jan 2026  (3 days)"
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not dialog.isVisible(), what="saved and closed")
+        with org.server.login("kenji") as c:
+            saved = c.get(f"/api/v1/users/{org.ids['li']}").json()["schedule"]
+        assert saved["zone"] == "Europe/Berlin"
+        assert saved["days"]["sat"] == ["10:00-14:00"]
+        assert saved["days"]["fri"] == ["09:00-12:00", "13:00-17:00"]
+        assert saved["holidays"] == ["2026-01-12", "2026-01-13", "2026-01-14"]
+
+        # Do not disturb is a switch: it acts at once, and my state follows.
+        dialog = screens.open_settings()
+        assert dialog is not None
+        qtbot.mouseClick(dialog.dnd_hour, Qt.MouseButton.LeftButton)
+        await until(lambda: state.text() == "☾ Do not disturb until 21:00 today", what="DND on")
+        with org.server.login("kenji") as c:
+            li_now = c.get(f"/api/v1/users/{org.ids['li']}").json()
+        assert dt.datetime.fromisoformat(li_now["dnd_until"]) == EVENING + dt.timedelta(hours=1)
+        await until(dialog.dnd_off.isEnabled, what="Turn off enabled")
+        qtbot.mouseClick(dialog.dnd_off, Qt.MouseButton.LeftButton)
+        await until(lambda: state.text() == "☾ Off work until 09:00 tomorrow", what="DND off")
+
+        # Who may break through is mine to choose: "From no one" silences urgent ones too.
+        urgent = StoredMessage(
+            id=1,
+            conversation_id=org.dm,
+            sender_id=org.ids["dana"],
+            body="urgent",
+            created_at=EVENING,
+            client_msg_id="x",
+            urgent=True,
+        )
+        assert li.gate.should_notify(urgent)
+        dialog.rule.setCurrentIndex(dialog.rule.findData("never"))
+        assert not li.gate.should_notify(urgent)
+        dialog.reject()
 
     arun(scenario(), timeout=120)

@@ -59,7 +59,8 @@ class OffHoursScreens(QObject):
         if me is None:
             return
         zone = zone_of_user(me, self.controller.default_schedule)
-        self.button.show_state(mine, own_state(mine, zone, self.controller.clock.now()))
+        now = self.controller.clock.now()
+        self.button.show_state(mine, own_state(mine, zone, now, me.dnd_until))
 
     def on_summary_ready(self, summary: OffSummary) -> None:
         """Work started: the one calm summary, as a tray note and the digest window."""

@@ -98,7 +98,7 @@ class OffHours(QObject):
         self._tasks = TaskGroup("offhours")
         self.default_schedule: wire.Schedule | None = None
         self.collector = WhileOffCollector()
-        self._mine: Availability | None = None
+        self._mine: tuple[Availability, dt.datetime | None] | None = None
         self._refused: tuple[OutboxItem, str] | None = None
         self._topic_titles: dict[int, str] = {}
         self.timer = QTimer(self)
@@ -172,8 +172,10 @@ class OffHours(QObject):
         """Look at the clock: my state, the summary when work resumes, the banner."""
         now = self.clock.now()
         mine = self.mine()
-        if mine != self._mine:
-            self._mine = mine
+        me = self.me()
+        seen = (mine, me.dnd_until if me is not None else None)
+        if seen != self._mine:  # a new DND end shows even when I stay off as long
+            self._mine = seen
             self.my_availability_did_change.emit(mine)
         summary = self.collector.update(mine, now)
         self._show_banner()

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 from app.features.offhours import DigestThread, OffSummary
 
 TARGET = Qt.ItemDataRole.UserRole + 1
-URGENT = QColor("#c62828")
 
 
 def _count(n: int, noun: str) -> str:
@@ -83,6 +82,8 @@ class DigestDialog(QDialog):
             by_conversation.setdefault(t.conversation_id, []).append(t)
         bold = QFont(self.font())
         bold.setWeight(QFont.Weight.DemiBold)
+        dark = self.palette().base().color().lightness() < 128
+        red = QBrush(QColor("#ff8a80" if dark else "#c62828"))
         for conversation_id, threads in by_conversation.items():
             first = min(threads, key=lambda t: t.message_ids[0]).message_ids[0]
             messages = sum(len(t.message_ids) for t in threads)
@@ -92,7 +93,7 @@ class DigestDialog(QDialog):
             top.setData(0, TARGET, (conversation_id, first))
             top.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if urgent:
-                top.setForeground(1, QBrush(URGENT))
+                top.setForeground(1, red)
             self.tree.addTopLevelItem(top)
             for t in threads:
                 if t.topic_id is None and len(threads) == 1:
@@ -104,7 +105,7 @@ class DigestDialog(QDialog):
                     1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                 )
                 if t.urgent:
-                    child.setForeground(1, QBrush(URGENT))
+                    child.setForeground(1, red)
                 top.addChild(child)
             top.setExpanded(True)
 

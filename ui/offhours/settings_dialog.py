@@ -95,6 +95,9 @@ class DayRow:
         self.split.setCheckable(True)
         self.note = QLabel(parent)
         self.note.setObjectName("dayNote")
+        self.off_label = QLabel("Not working", parent)
+        self.off_label.setObjectName("dayNote")
+        grid.addWidget(self.off_label, row, 1, 1, 4)
         widgets = (self.check, self.start, self.dash, self.end, self.split)
         for col, w in enumerate(widgets):
             grid.addWidget(w, row, col)
@@ -134,8 +137,9 @@ class DayRow:
             w.setVisible(on and split)
         self.split.setText("✕" if split else "+")
         self.split.setToolTip("Remove the second interval" if split else "Add a second interval")
+        self.off_label.setVisible(not on)
         overnight = any(i.spans_midnight for i in self.intervals())
-        self.note.setText("ends the next day" if on and overnight else "" if on else "Off")
+        self.note.setText("ends the next day" if overnight else "")
 
 
 def _ranges(dates: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -344,6 +348,7 @@ class WorkingHoursDialog(QDialog):
         if not self._holidays:
             empty = QListWidgetItem("No holidays or time away planned")
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            empty.setForeground(self.palette().placeholderText())
             self.holiday_list.addItem(empty)
 
     def _show_dnd(self, me: wire.User) -> None:
@@ -353,7 +358,7 @@ class WorkingHoursDialog(QDialog):
         mine = book.of(me)
         zone = zone_of_user(me, self._default)
         on = mine.reason == "dnd"
-        state = own_state(mine, zone, now)
+        state = own_state(mine, zone, now, me.dnd_until)
         self.dnd_state.setText(state if on else f"Do not disturb is off · {state}")
         self.dnd_state.setProperty("on", on)
         self.dnd_off.setEnabled(on)

@@ -89,9 +89,19 @@ _OWN = {
 }
 
 
-def own_state(availability: Availability, zone: ZoneInfo, now: dt.datetime) -> str:
-    """How my own availability reads on my screen, e.g. "Off work until 09:00 tomorrow"."""
+def own_state(
+    availability: Availability,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    dnd_until: dt.datetime | None = None,
+) -> str:
+    """How my own availability reads on my screen, e.g. "Off work until 09:00 tomorrow". With
+    DND on, ``dnd_until`` (when the DND itself ends) is what I set and want to read, even when
+    working hours keep me off beyond it."""
     lead = _OWN[availability.reason]
-    if availability.until is None:
+    until = availability.until
+    if availability.reason == "dnd" and dnd_until is not None:
+        until = dnd_until
+    if until is None:
         return lead
-    return f"{lead} until {when_phrase(availability.until, zone, now)}"
+    return f"{lead} until {when_phrase(until, zone, now)}"

@@ -78,3 +78,7 @@ def test_own_state_reads_in_my_zone() -> None:
         "Do not disturb until 09:00 tomorrow"
     )
     assert own_state(Availability(False, None, "working"), berlin, MONDAY_EVENING) == "Working"
+    dnd_end = MONDAY_EVENING + dt.timedelta(hours=1)  # what I set, though I stay off longer
+    assert own_state(Availability(True, until, "dnd"), berlin, MONDAY_EVENING, dnd_end) == (
+        "Do not disturb until 21:00 today"
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -335,6 +335,15 @@ def test_working_hours_screen_saves_to_the_server_and_dnd_acts_at_once(
         assert li.gate.should_notify(urgent)
         dialog.rule.setCurrentIndex(dialog.rule.findData("never"))
         assert not li.gate.should_notify(urgent)
+        # "My manager and people I choose": Dana, once ticked, may wake me; Kenji may not.
+        dialog.rule.setCurrentIndex(dialog.rule.findData("manager_and_list"))
+        assert dialog.allowed.isVisible() and not li.gate.should_notify(urgent)
+        names = [dialog.allowed.item(i).text() for i in range(dialog.allowed.count())]
+        assert names == ["Dana Demo", "Kenji Sato"]
+        dialog.allowed.item(0).setCheckState(Qt.CheckState.Checked)
+        assert li.gate.should_notify(urgent)
+        from_kenji = replace(urgent, sender_id=org.ids["kenji"])
+        assert not li.gate.should_notify(from_kenji)
         dialog.reject()
 
     arun(scenario(), timeout=120)

@@ -119,6 +119,9 @@ class OffHoursScreens(QObject):
             remote=c.remote,
             rule=c.breakthrough_rule(),
             set_rule=c.set_breakthrough_rule,
+            colleagues=[u for u in self.window.people.everyone() if u.id != me.id and u.active],
+            allowed=c.allowed_ids(),
+            set_allowed=c.set_allowed_ids,
             parent=self.window,
         )
         self.settings_dialog.show()

@@ -79,7 +79,7 @@ class OffHoursBanner(QFrame):
 
     def show_refused(self, detail: str) -> None:
         """The server refused an urgent send; ``detail`` is its problem+json explanation."""
-        self._show("refused", "⚑", f"<b>Not sent.</b> {_escape(detail)}")
+        self._show("refused", "⚑", f"<b>Not sent as urgent.</b> {_escape(detail)}")
         self.urgent_button.hide()
         self.plain_button.show()
         self.close_button.show()

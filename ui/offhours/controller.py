@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 TICK_MS = 15_000
 """How often time is looked at (work starting, DND running out, a colleague's day ending)."""
 RULE_KEY = "offhours/breakthrough"
+ALLOWED_KEY = "offhours/breakthrough_people"
 DEFAULT_RULE: BreakthroughRule = "anyone"
 WORKING = Availability(off=False, until=None, reason="working")
 
@@ -147,10 +148,22 @@ class OffHours(QObject):
             self._settings.setValue(RULE_KEY, rule)
             self._settings.sync()
 
+    def allowed_ids(self) -> frozenset[int]:
+        """Besides my manager, who may wake me under the "manager_and_list" rule."""
+        raw = self._settings.value(ALLOWED_KEY, "") if self._settings else ""
+        return frozenset(int(p) for p in str(raw or "").split(",") if p.strip().isdigit())
+
+    def set_allowed_ids(self, ids: frozenset[int]) -> None:
+        if self._settings is not None:
+            self._settings.setValue(ALLOWED_KEY, ",".join(str(i) for i in sorted(ids)))
+            self._settings.sync()
+
     def policy(self) -> BreakthroughPolicy:
         me = self.me()
         return BreakthroughPolicy(
-            rule=self.breakthrough_rule(), manager_id=me.manager_id if me is not None else None
+            rule=self.breakthrough_rule(),
+            manager_id=me.manager_id if me is not None else None,
+            allowed_ids=self.allowed_ids(),
         )
 
     # --- notifications ----------------------------------------------------------------------

@@ -29,11 +29,20 @@ class MyStateButton(QToolButton):
         self.menu_.addSeparator()
         self.menu_.addAction(self.settings_action)
         self.setMenu(self.menu_)
-        self.hour_action.triggered.connect(lambda: self.dnd_requested.emit("hour"))
-        self.tomorrow_action.triggered.connect(lambda: self.dnd_requested.emit("tomorrow"))
-        self.off_action.triggered.connect(lambda: self.dnd_requested.emit("off"))
-        self.settings_action.triggered.connect(self.settings_requested)
+        self.hour_action.setData("hour")
+        self.tomorrow_action.setData("tomorrow")
+        self.off_action.setData("off")
+        # One slot for the menu, no lambdas: a lambda holding ``self`` in a connection makes a
+        # reference cycle that the garbage collector may break on a worker thread, where Qt
+        # objects must never be deleted.
+        self.menu_.triggered.connect(self.on_menu_triggered)
         self.show_state(Availability(off=False, until=None, reason="working"), "Working")
+
+    def on_menu_triggered(self, action: QAction) -> None:
+        if action is self.settings_action:
+            self.settings_requested.emit()
+        elif action.data():
+            self.dnd_requested.emit(str(action.data()))
 
     def show_state(self, availability: Availability, text: str) -> None:
         """``text`` is :func:`own_state`'s phrase for ``availability``."""

@@ -9,10 +9,10 @@ senders).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QObject, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -53,7 +53,7 @@ from ui.tasks import TaskGroup
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 RULES: tuple[tuple[BreakthroughRule, str], ...] = (
     ("anyone", "From anyone"),
-    ("manager_and_list", "Only from my manager"),
+    ("manager_and_list", "From my manager and people I choose"),
     ("never", "From no one"),
 )
 NINE, FIVE = dt.time(9), dt.time(17)
@@ -76,10 +76,12 @@ def _time_edit(parent: QWidget, value: dt.time) -> QTimeEdit:
     return edit
 
 
-class DayRow:
-    """One weekday: on or off, a working interval, and an optional second one (after a break)."""
+class DayRow(QObject):
+    """One weekday: on or off, a working interval, and an optional second one (after a break).
+    A QObject child of the form, so its connections end with it (no Python-held cycle)."""
 
     def __init__(self, grid: QGridLayout, row: int, day: int, parent: QWidget) -> None:
+        super().__init__(parent)
         self.day = day
         self.check = QCheckBox(DAY_LABELS[day], parent)
         self.check.setObjectName(f"day_{WEEKDAY_NAMES[day]}")
@@ -181,6 +183,9 @@ class WorkingHoursDialog(QDialog):
         remote: OffHoursRemote,
         rule: BreakthroughRule,
         set_rule: Callable[[BreakthroughRule], None],
+        colleagues: Sequence[wire.User] = (),
+        allowed: frozenset[int] = frozenset(),
+        set_allowed: Callable[[frozenset[int]], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -188,14 +193,17 @@ class WorkingHoursDialog(QDialog):
         self.setWindowTitle("Working hours")
         self._me, self._default, self._clock = me, default, clock
         self._remote, self._set_rule = remote, set_rule
+        self._set_allowed = set_allowed
         self._tasks = TaskGroup("working-hours")
         self._holidays: set[dt.date] = set()
-        self._build(rule)
+        self._build(rule, colleagues, allowed)
         self._load(me)
 
     # --- construction -----------------------------------------------------------------------
 
-    def _build(self, rule: BreakthroughRule) -> None:
+    def _build(
+        self, rule: BreakthroughRule, colleagues: Sequence[wire.User], allowed: frozenset[int]
+    ) -> None:
         title = QLabel("Working hours", self)
         title.setObjectName("dialogTitle")
         intro = QLabel(
@@ -278,6 +286,23 @@ class WorkingHoursDialog(QDialog):
         rule_row.addWidget(QLabel("Urgent messages may notify me while I'm off", self))
         rule_row.addWidget(self.rule)
         rule_row.addStretch(1)
+        self.allowed = QListWidget(self)
+        self.allowed.setObjectName("allowedList")
+        self.allowed.setFixedHeight(96)
+        manager = self._me.manager_id
+        for user in sorted(colleagues, key=lambda u: u.display_name.lower()):
+            label = user.display_name + ("  (my manager)" if user.id == manager else "")
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, user.id)
+            if user.id == manager:  # always allowed under this rule: shown ticked, fixed
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked)
+            else:
+                item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+                checked = user.id in allowed
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.allowed.addItem(item)
+        self.allowed.setVisible(rule == "manager_and_list")
 
         self.error = QLabel(self)
         self.error.setObjectName("errorLabel")
@@ -309,6 +334,7 @@ class WorkingHoursDialog(QDialog):
         layout.addLayout(dnd_row)
         layout.addWidget(_section("Breaking through", self))
         layout.addLayout(rule_row)
+        layout.addWidget(self.allowed)
         layout.addSpacing(6)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -324,6 +350,7 @@ class WorkingHoursDialog(QDialog):
         self.dnd_until_button.clicked.connect(self.on_dnd_until_button_clicked)
         self.dnd_off.clicked.connect(self.on_dnd_off_clicked)
         self.rule.currentIndexChanged.connect(self.on_rule_current_index_changed)
+        self.allowed.itemChanged.connect(self.on_allowed_item_changed)
 
     def _load(self, me: wire.User) -> None:
         schedule = schedule_of(me, self._default)
@@ -470,6 +497,22 @@ class WorkingHoursDialog(QDialog):
 
     def on_rule_current_index_changed(self, index: int) -> None:
         self._set_rule(RULES[index][0])
+        self.allowed.setVisible(RULES[index][0] == "manager_and_list")
+
+    def allowed_ids(self) -> frozenset[int]:
+        """The people ticked (besides my manager, who is always allowed under this rule)."""
+        items = (self.allowed.item(i) for i in range(self.allowed.count()))
+        return frozenset(
+            int(item.data(Qt.ItemDataRole.UserRole))
+            for item in items
+            if item is not None
+            and item.flags() & Qt.ItemFlag.ItemIsEnabled
+            and item.checkState() == Qt.CheckState.Checked
+        )
+
+    def on_allowed_item_changed(self, _item: QListWidgetItem) -> None:
+        if self._set_allowed is not None:
+            self._set_allowed(self.allowed_ids())
 
     def done(self, result: int) -> None:
         self._tasks.cancel_all()

@@ -118,8 +118,9 @@ def check_breakthrough(
                 .limit(over)
             ).all()
             retry = max(1, math.ceil((oldest[-1][0] + WINDOW - tx.now).total_seconds()))
+        who = "1 of the recipients is" if len(off) == 1 else f"{len(off)} of the recipients are"
         raise RateLimited(
-            f"{len(off)} of the recipients are off work; you may send {limit} urgent "
+            f"{who} off work; you may send {limit} urgent "
             "notifications an hour to people who are off. Send it without urgency, or later.",
             retry_after=retry,
             code="offhours_urgent_limit",

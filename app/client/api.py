@@ -268,6 +268,13 @@ class ApiClient:
         )
         return _parse(wire.Conversation, response)
 
+    # --- device ---------------------------------------------------------------------------------
+
+    async def report_protection(self, report: wire.DeviceProtectionReport) -> wire.DeviceProtection:
+        """Tell the server whether this device shows the watermark and protects from capture."""
+        response = await self._request("POST", "/api/v1/me/device/protection", body=report)
+        return _parse(wire.DeviceProtection, response)
+
     # --- topics ---------------------------------------------------------------------------------
 
     async def create_topic(self, conversation_id: int, req: wire.TopicCreate) -> wire.Topic:

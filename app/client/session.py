@@ -29,6 +29,7 @@ from app.client.changes import Changes
 from app.client.connection import Backoff, ConnectionState, Sleep
 from app.client.keys import Account, KeyCustody
 from app.client.outbox import Outbox
+from app.client.protection import ProtectionReporter
 from app.client.store import Store
 from app.client.sync import SyncService
 from app.core import wire
@@ -76,6 +77,8 @@ class Session:
         self.outbox = Outbox(
             api=api, store=store, applier=applier, sleep=sleep, backoff=make_backoff()
         )
+        self.protection = ProtectionReporter(api)
+        """This device's watermark and capture-protection state, reported to the server."""
         self.store_did_change: Signal[[Changes]] = store.store_did_change
         self.connection_did_change: Signal[[ConnectionState]] = self.sync.connection_did_change
         self.signed_out_by_org: Signal[[str]] = Signal("signed_out_by_org")
@@ -213,6 +216,7 @@ class Session:
         self._closed = True
         await self.sync.aclose()
         await self.outbox.aclose()
+        await self.protection.aclose()
         await self.api.aclose()
         await self.store.close()
 
@@ -225,6 +229,7 @@ class Session:
         self._closed = True
         await self.sync.aclose()
         await self.outbox.aclose()
+        await self.protection.aclose()
         try:
             await self.api.logout()
         except (ApiError, ConnectionProblem) as exc:
@@ -277,6 +282,7 @@ class Session:
     def _on_sync_connection_changed(self, state: ConnectionState) -> None:
         if state.status == "online":
             self.outbox.nudge()
+            self.protection.nudge()
 
     def _on_authorisation_ended(self, _exc: ApiError) -> None:
         if self._ending is None and not self._closed:
@@ -288,6 +294,7 @@ class Session:
         self._closed = True
         await self.sync.aclose()
         await self.outbox.aclose()
+        await self.protection.aclose()
         await self.api.aclose()
         await self.store.wipe()
         log.warning("signed out by the organisation; local data wiped")

@@ -1,13 +1,17 @@
 """Screenshots of the real main window against a real demo server, in light and dark theme.
 
     xvfb-run -a .venv/bin/python tools/screenshot.py        # or QT_QPA_PLATFORM=offscreen
+    xvfb-run -a .venv/bin/python tools/screenshot.py --watermark
 
-Writes docs/screenshot-light.png and docs/screenshot-dark.png. The keyring is an in-memory one
-and all data lives in a temporary folder, so it never touches the machine's accounts.
+Writes docs/screenshot-light.png and docs/screenshot-dark.png (with ``--watermark``: the
+organisation's watermark turned on by its admin, docs/screenshot-watermark-*.png). The keyring
+is an in-memory one and all data lives in a temporary folder, so it never touches the machine's
+accounts.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import tempfile
@@ -16,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import httpx
 import keyring
 import qasync
 from PySide6.QtWidgets import QApplication
@@ -40,7 +45,18 @@ async def _until(predicate: object, within: float = 30.0) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _shoot(app: QApplication, url: str, data: Path, out: Path) -> None:
+async def _watermark_on(url: str) -> None:
+    """The demo organisation's admin turns the watermark on, as an admin console would."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        login = {"username": "li.wei", "password": DEMO_PASSWORD, "device_name": "screenshots"}
+        r = await http.post("/api/v1/auth/login", json=login)
+        r.raise_for_status()
+        auth = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = await http.put("/api/v1/admin/policy", json={"watermark_enabled": True}, headers=auth)
+        r.raise_for_status()
+
+
+async def _shoot(app: QApplication, url: str, data: Path, out: Path, prefix: str) -> None:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     keys = KeyCustody(backend=backend)
@@ -60,8 +76,9 @@ async def _shoot(app: QApplication, url: str, data: Path, out: Path) -> None:
             await asyncio.sleep(0.6)
             window.message_view.scroll_to_newest()
             await asyncio.sleep(0.3)
-            window.grab().save(str(out / f"screenshot-{name}.png"))
-            print(f"wrote {out / f'screenshot-{name}.png'}")
+            path = out / f"{prefix}-{name}.png"
+            window.grab().save(str(path))
+            print(f"wrote {path}")
         window.close()
     finally:
         await session.aclose()
@@ -87,7 +104,17 @@ def run_against_demo(shoot: Shoot, theme_name: str = "light") -> None:
 
 
 def main() -> int:
-    run_against_demo(lambda app, url, data: _shoot(app, url, data, ROOT / "docs"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--watermark", action="store_true", help="with the watermark on")
+    args = parser.parse_args()
+    prefix = "screenshot-watermark" if args.watermark else "screenshot"
+
+    async def shoot(app: QApplication, url: str, data: Path) -> None:
+        if args.watermark:
+            await _watermark_on(url)
+        await _shoot(app, url, data, ROOT / "docs", prefix)
+
+    run_against_demo(shoot)
     return 0
 
 

@@ -49,6 +49,7 @@ from ui.status.service import StatusSources
 from ui.status.wiring import attach_status
 from ui.tasks import TaskGroup
 from ui.tray import TrayIcon
+from ui.watermark.attach import attach_watermark
 
 log = logging.getLogger(__name__)
 APP_NAME = "Courtyard"
@@ -99,6 +100,7 @@ def open_main_window(
     window.offhours = attach_offhours(
         window, clock=clock or SystemClock(), remote=session, settings=settings
     )
+    attach_watermark(window, session, clock=clock)
     if before_load is not None:
         before_load(window)
     session.start()

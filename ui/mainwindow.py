@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
 
         message_pane = QFrame(self)
         message_pane.setObjectName("messagePane")
+        self.message_pane = message_pane
         self.header = ConversationHeader(message_pane)
         self.message_view = MessageView(message_pane)
         self.message_delegate = MessageDelegate(self.people, self.message_view)

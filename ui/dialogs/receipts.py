@@ -20,6 +20,7 @@ from app.core import wire
 from app.core.errors import ApiError, RateLimited
 from ui.people import People
 from ui.tasks import TaskGroup
+from ui.watermark import cover
 
 
 class ReceiptsSource(Protocol):
@@ -78,6 +79,7 @@ class ReceiptsDialog(QDialog):
         layout.addWidget(buttons)
         self.urge_button.clicked.connect(self.on_urge_button_clicked)
         self.resize(360, 440)
+        cover(self)
         self.reload()
 
     def reload(self) -> None:

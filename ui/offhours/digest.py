@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.features.offhours import DigestThread, OffSummary
+from ui.watermark import cover
 
 TARGET = Qt.ItemDataRole.UserRole + 1
 
@@ -75,6 +76,7 @@ class DigestDialog(QDialog):
         self.tree.itemActivated.connect(self.on_tree_item_activated)
         self.tree.itemClicked.connect(self.on_tree_item_activated)
         self.resize(460, 420)
+        cover(self)  # lists where messages arrived: the organisation's watermark applies
 
     def _fill(self, summary: OffSummary) -> None:
         by_conversation: dict[int, list[DigestThread]] = {}

@@ -3,5 +3,13 @@
 from ui.watermark.capture import CaptureGuard, ProtectionState
 from ui.watermark.controller import WatermarkController
 from ui.watermark.overlay import WatermarkOverlay
+from ui.watermark.protection import ContentProtection, cover
 
-__all__ = ["CaptureGuard", "ProtectionState", "WatermarkController", "WatermarkOverlay"]
+__all__ = [
+    "CaptureGuard",
+    "ContentProtection",
+    "ProtectionState",
+    "WatermarkController",
+    "WatermarkOverlay",
+    "cover",
+]

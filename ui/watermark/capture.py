@@ -35,10 +35,12 @@ LINUX_REASON = "unsupported on Linux (X11/Wayland cannot exclude windows from ca
 
 @dataclass(frozen=True)
 class ProtectionState:
-    """What the client reports to the server: is capture protection in force, and why (not)."""
+    """What the client reports to the server: is capture protection in force, and why (not).
+    ``pending``: not known yet (no native window to set it on); not worth reporting."""
 
     active: bool
     reason: str
+    pending: bool = False
 
 
 OFF = ProtectionState(False, "not required by the organisation policy")
@@ -220,7 +222,7 @@ class CaptureGuard(QObject):
             self._states[key] = self._backend.apply(0, self._enabled)
         elif not window.testAttribute(Qt.WidgetAttribute.WA_WState_Created):
             # No native window yet, so nothing to set: its Show or WinIdChange will apply it.
-            pending = ProtectionState(False, "waiting for the window to be shown")
+            pending = ProtectionState(False, "waiting for the window to be shown", pending=True)
             self._states[key] = pending if self._enabled else OFF
         else:
             self._states[key] = self._backend.apply(int(window.winId()), self._enabled)
@@ -234,7 +236,7 @@ class CaptureGuard(QObject):
         if not self._enabled:
             state = OFF
         elif not self._states:
-            state = ProtectionState(False, "no window to protect yet")
+            state = ProtectionState(False, "no window to protect yet", pending=True)
         else:
             failed = [s for s in self._states.values() if not s.active]
             state = failed[0] if failed else next(iter(self._states.values()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -110,7 +110,11 @@ def render_tile(spec: WatermarkSpec, colour: QColor, font: QFont, dpr: float) ->
 
 
 class WatermarkOverlay(QWidget):
-    """Covers its parent, stays above its siblings and lets every mouse event through."""
+    """Covers its parent, stays above its siblings and lets every mouse event through.
+
+    Staying on top: a sibling created, shown or raised after us (a floating search panel calls
+    ``raise_()`` when it opens) would hide the watermark under it, so the overlay watches its
+    siblings' Show and ZOrderChange events as well as its parent's ChildAdded."""
 
     def __init__(self, parent: QWidget, spec: WatermarkSpec | None = None) -> None:
         super().__init__(parent)
@@ -126,7 +130,11 @@ class WatermarkOverlay(QWidget):
         #: How many times the tile was rendered (tests check paints reuse it).
         self.tile_renders = 0
         self.setGeometry(parent.rect())
+        self.hide()  # until there is a spec to show (a child would otherwise show with its parent)
         parent.installEventFilter(self)
+        for sibling in parent.children():
+            if sibling is not self and sibling.isWidgetType():
+                sibling.installEventFilter(self)
         self.set_spec(spec)
 
     @property
@@ -166,16 +174,29 @@ class WatermarkOverlay(QWidget):
     # Qt overrides
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if "_spec" not in self.__dict__:
+            return False  # still being built, or torn down after Python cleared our attributes
+        kind = event.type()
         if watched is self._host:
-            kind = event.type()
             if kind == QEvent.Type.Resize:
                 self.setGeometry(self._host.rect())
             elif kind in (QEvent.Type.ChildAdded, QEvent.Type.ChildPolished, QEvent.Type.Show):
                 # A sibling created (or shown) after us would otherwise stack above us.
-                self.raise_()
+                if kind == QEvent.Type.ChildAdded:
+                    assert isinstance(event, QChildEvent)
+                    child = event.child()
+                    if child is not self and child.isWidgetType():
+                        child.installEventFilter(self)
+                self._stay_on_top()
             elif kind in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
                 self.update()  # the tile key sees the new colour on the next paint
+        elif kind in (QEvent.Type.Show, QEvent.Type.ZOrderChange):
+            self._stay_on_top()  # a sibling was shown or raised above us
         return False
+
+    def _stay_on_top(self) -> None:
+        if self._spec is not None:
+            self.raise_()
 
     def event(self, event: QEvent) -> bool:
         kind = event.type()

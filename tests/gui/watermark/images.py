@@ -110,3 +110,9 @@ def changed(a: QImage, b: QImage, rect: QRect, threshold: int = 3) -> int:
     watermark is a grey, so every channel moves together)."""
     table = bytes(1 if v > threshold else 0 for v in range(256))
     return sum(sum(row[1::3].translate(table)) for row in _difference_rows(a, b, rect))
+
+
+def grid(img: QImage, n: int = 3) -> list[QRect]:
+    """The image cut into n × n regions (device pixels), to check something is everywhere."""
+    w, h = img.width(), img.height()
+    return [QRect(i * w // n, j * h // n, w // n, h // n) for i in range(n) for j in range(n)]

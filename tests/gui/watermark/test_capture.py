@@ -117,7 +117,7 @@ def test_the_guard_re_applies_when_the_native_window_is_shown_again_or_recreated
     guard.add_window(window)
     guard.set_enabled(True)
     assert native.calls == []  # no native window yet: nothing to call
-    assert guard.state == ProtectionState(False, "waiting for the window to be shown")
+    assert guard.state == ProtectionState(False, "waiting for the window to be shown", pending=True)
 
     window.show()
     qtbot.waitExposed(window)

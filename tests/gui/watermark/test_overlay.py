@@ -18,6 +18,7 @@ from tests.gui.watermark.images import (
     argb,
     changed,
     composite,
+    grid,
     layer,
     max_alpha,
     max_difference,
@@ -38,11 +39,6 @@ def _tile(overlay: WatermarkOverlay) -> QPixmap:
     return tile
 
 
-def _grid(container: QWidget, dpr: float, n: int = 3) -> list[QRect]:
-    w, h = round(container.width() * dpr), round(container.height() * dpr)
-    return [QRect(i * w // n, j * h // n, w // n, h // n) for i in range(n) for j in range(n)]
-
-
 @pytest.mark.parametrize("theme_name", ["light", "dark"])
 def test_the_watermark_is_present_across_the_area_at_the_configured_opacity(
     make_view: MakeView, theme_name: str
@@ -58,7 +54,7 @@ def test_the_watermark_is_present_across_the_area_at_the_configured_opacity(
     assert max_difference(with_mark, composite(base, alone)) <= 1
 
     # 2. The watermark is everywhere: each of 9 regions spread over the area has marked pixels.
-    for region in _grid(container, dpr):
+    for region in grid(with_mark):
         assert changed(base, with_mark, region) > 150, region
 
     # 3. Its opacity, measured from the grab alone: where the text covers a pixel fully (the
@@ -179,6 +175,30 @@ def test_it_follows_resizes_and_stays_above_later_siblings(
     plain = argb(container.grab(QRect(900, 0, 300, 300)))
     overlay.show()
     assert max_difference(base_overlay_hidden, plain) > 0
+
+
+def test_a_sibling_that_raises_itself_stays_under_the_watermark(make_view: MakeView) -> None:
+    """A floating panel (the search panel) calls raise_() when it opens, after the overlay
+    exists; the overlay must end up above it again, whether the panel was there before the
+    overlay or was created after it."""
+    container, view = make_view()
+    before = QLabel("a panel made before the overlay", container)
+    before.hide()
+    overlay = WatermarkOverlay(container, spec())
+    after = QLabel("a panel made after the overlay", container)
+    after.hide()
+
+    def top() -> QWidget:
+        return [c for c in container.children() if isinstance(c, QWidget)][-1]
+
+    for panel in (before, after, view):
+        panel.show()
+        panel.raise_()
+        assert top() is overlay, panel
+    # Hidden, it does not fight for the top (nothing to cover).
+    overlay.set_spec(None)
+    before.raise_()
+    assert top() is before
 
 
 def test_paints_reuse_the_cached_tile(make_view: MakeView) -> None:

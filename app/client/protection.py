@@ -28,7 +28,7 @@ class ProtectionReporter:
         self._wanted: wire.DeviceProtectionReport | None = None
         self._sent: wire.DeviceProtectionReport | None = None
         self._task: asyncio.Task[None] | None = None
-        self._closed = False
+        self._work = asyncio.Event()
 
     @property
     def wanted(self) -> wire.DeviceProtectionReport | None:
@@ -40,34 +40,36 @@ class ProtectionReporter:
         """The newest state the server acknowledged."""
         return self._sent
 
+    def start(self) -> None:
+        """Start sending (on the running asyncio loop); states given earlier go out now."""
+        if self._task is None:
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._run(), name="courtyard-protection-report")
+
     def set(self, report: wire.DeviceProtectionReport) -> None:
-        """Report ``report`` (now if online; otherwise at the next :meth:`nudge`)."""
+        """Report ``report`` (now if online; otherwise at the next :meth:`nudge`). Safe to call
+        from any callback on the loop's thread, running loop or not."""
         self._wanted = report
-        self._kick()
+        self._work.set()
 
     def nudge(self) -> None:
         """The connection is back: send what is still waiting."""
-        self._kick()
+        self._work.set()
 
     async def aclose(self) -> None:
-        self._closed = True
         await stop_task(self._task)
 
-    def _kick(self) -> None:
-        if self._closed or self._wanted is None or self._wanted == self._sent:
-            return
-        if self._task is None or self._task.done():
-            loop = asyncio.get_running_loop()
-            self._task = loop.create_task(self._send(), name="courtyard-protection-report")
-
-    async def _send(self) -> None:
-        while self._wanted is not None and self._wanted != self._sent:
-            report = self._wanted
-            try:
-                await self._api.report_protection(report)
-            except ConnectionProblem:
-                return  # nudge() tries again once the connection is back
-            except ApiError as exc:
-                log.warning("the server refused the protection report: %s", exc.code)
-                return
-            self._sent = report
+    async def _run(self) -> None:
+        while True:
+            await self._work.wait()
+            self._work.clear()
+            while self._wanted is not None and self._wanted != self._sent:
+                report = self._wanted
+                try:
+                    await self._api.report_protection(report)
+                except ConnectionProblem:
+                    break  # nudge() tries again once the connection is back
+                except ApiError as exc:
+                    log.warning("the server refused the protection report: %s", exc.code)
+                    break
+                self._sent = report

@@ -196,6 +196,7 @@ class Session:
         """Start syncing and sending (on the running asyncio loop)."""
         self.sync.start()
         self.outbox.start()
+        self.protection.start()
 
     @property
     def ended_by_org(self) -> bool:

@@ -47,6 +47,7 @@ def _run(server: Server, scenario: Callable[[ProtectionReporter], Awaitable[None
     async def main() -> None:
         api = ApiClient("https://chat.example.com", transport=httpx.MockTransport(server))
         reporter = ProtectionReporter(api)
+        reporter.start()
         try:
             await scenario(reporter)
         finally:
@@ -106,6 +107,7 @@ def test_a_refused_report_is_logged_not_retried_in_a_loop(
     async def main() -> None:
         api = ApiClient("https://chat.example.com", transport=httpx.MockTransport(refuse))
         reporter = ProtectionReporter(api)
+        reporter.start()
         reporter.set(ON)
         await _settle()
         assert reporter.sent is None
@@ -115,3 +117,27 @@ def test_a_refused_report_is_logged_not_retried_in_a_loop(
     asyncio.run(main())
     assert calls == [1]
     assert "refused the protection report" in caplog.text
+
+
+def test_set_works_from_a_callback_while_the_loop_is_not_running() -> None:
+    """Qt may deliver the window's change between two runs of the loop (tests do, and a
+    slot can fire while nothing async runs): set() must not need a running loop."""
+    server = Server()
+    loop = asyncio.new_event_loop()
+    try:
+
+        async def begin() -> tuple[ApiClient, ProtectionReporter]:
+            api = ApiClient("https://chat.example.com", transport=httpx.MockTransport(server))
+            reporter = ProtectionReporter(api)
+            reporter.start()
+            return api, reporter
+
+        api, reporter = loop.run_until_complete(begin())
+        reporter.set(ON)  # no loop running here
+        loop.run_until_complete(_settle())
+        assert reporter.sent == ON
+        loop.run_until_complete(reporter.aclose())
+        loop.run_until_complete(api.aclose())
+    finally:
+        loop.close()
+    assert server.received == [ON.model_dump()]

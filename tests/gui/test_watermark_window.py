@@ -14,6 +14,7 @@ import datetime as dt
 import statistics
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,8 @@ from pytestqt.qtbot import QtBot
 from app.client.session import Session
 from app.core import wire
 from app.core.clock import SystemClock
+from app.features.autostart import XdgAutoStart
+from app.features.device_policy import PolicyReading
 from app.features.watermark import Viewer, watermark_spec
 from tests.gui.conftest import until
 from tests.gui.test_interactions import _by_id, _open, _option, _send
@@ -43,12 +46,15 @@ from tests.gui.watermark.images import (
 )
 from ui.delegates.message import footer_rect
 from ui.demo import DEMO_PASSWORD
+from ui.dialogs.settings import SettingsDialog
 from ui.main import open_main_window
 from ui.mainwindow import MainWindow
 from ui.models.messages import Roles
+from ui.preferences import LOCKED_NOTE, Preferences
 from ui.watermark.capture import LINUX_REASON
 from ui.watermark.overlay import WatermarkOverlay, render_tile, text_colour, text_font
 from ui.watermark.protection import ContentProtection, local_zone, platform_label
+from ui.watermark.settings_row import ScreenshotPolicyView
 
 SignIn = Callable[[str], Coroutine[Any, Any, Session]]
 ADMIN = "li.wei"  # the demo organisation's admin
@@ -156,8 +162,31 @@ async def _settled_pane(window: MainWindow) -> QImage:
     raise AssertionError("the conversation area never stopped changing")
 
 
+def _settings(window: MainWindow, tmp_path: Path) -> SettingsDialog:
+    entry = XdgAutoStart(config_home=tmp_path / "config", command=["courtyard"])
+    prefs = Preferences(
+        policy=PolicyReading({}, {}), autostart=entry, settings_path=tmp_path / "settings.ini"
+    )
+    dialog = SettingsDialog(prefs, server_url="http://127.0.0.1", parent=window)
+    dialog.show()
+    return dialog
+
+
+def _shown(dialog: SettingsDialog) -> tuple[bool, bool, bool]:
+    """What the settings say: watermark on, capture protection asked for, and "not possible"."""
+    row = dialog.findChild(ScreenshotPolicyView)
+    assert isinstance(row, ScreenshotPolicyView)
+    assert not row.watermark_box.isEnabled() and not row.capture_box.isEnabled()
+    assert row.note.text() == LOCKED_NOTE and row.note.isVisible()
+    return (
+        row.watermark_box.isChecked(),
+        row.capture_box.isChecked(),
+        row.capture_note.isVisible(),
+    )
+
+
 def test_the_policy_turns_the_watermark_on_and_off_in_the_open_window(
-    qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn, admin: Admin
+    qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn, admin: Admin, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
         window, session = await _window(qtbot, sign_in)
@@ -173,6 +202,10 @@ def test_the_policy_turns_the_watermark_on_and_off_in_the_open_window(
         assert (stored.watermark_shown, stored.capture_protection) == (False, "off")
         assert overlay.isHidden()
         base = await _settled_pane(window)
+        # The settings show the organisation's choice, which the person cannot change.
+        settings = _settings(window, tmp_path)
+        assert _shown(settings) == (False, False, False)
+        settings.hide()
 
         # The admin turns it on: the open window follows, no restart.
         policy = await admin.set_policy(**WATERMARK_ON)
@@ -221,6 +254,9 @@ def test_the_policy_turns_the_watermark_on_and_off_in_the_open_window(
         assert protection.capture.enabled
         if CAPTURE == "unsupported":
             assert protection.capture.state.reason == LINUX_REASON
+        settings.show()
+        assert _shown(settings) == (True, True, CAPTURE == "unsupported")
+        settings.hide()
         await until(
             lambda: session.protection.sent is not None and session.protection.sent.watermark_shown,
             what="the report of the watermark",
@@ -233,6 +269,9 @@ def test_the_policy_turns_the_watermark_on_and_off_in_the_open_window(
         await admin.set_policy(**WATERMARK_OFF)
         await until(lambda: overlay.isHidden(), what="the watermark to go")
         assert max_difference(base, await _settled_pane(window)) == 0
+        settings.show()
+        assert _shown(settings) == (False, False, False)
+        settings.close()
         await until(
             lambda: (
                 session.protection.sent is not None and not session.protection.sent.watermark_shown

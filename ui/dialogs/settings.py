@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.preferences import AUTO_START, LOCKED_NOTE, SERVER_URL, Preferences
+from ui.watermark.settings_row import screenshot_policy_row
 
 
 def policy_note(parent: QWidget, source: str) -> QLabel:
@@ -59,6 +60,9 @@ class SettingsDialog(QDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Server", self._with_note(self.server, SERVER_URL))
         form.addRow("Start-up", self._with_note(self.auto_start, AUTO_START))
+        screenshots = screenshot_policy_row(self)  # the organisation's watermark policy
+        if screenshots is not None:
+            form.addRow("Screenshots", screenshots)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

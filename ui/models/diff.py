@@ -42,7 +42,8 @@ def replace_rows(
     if [key(r) for r in rows] != order:
         _reorder(model, rows, new, key)
     changed = [i for i, r in enumerate(new) if not same(rows[i], r)]
-    rows[:] = list(new)
+    for i in changed:  # unchanged rows keep their object: caches may check rows by identity
+        rows[i] = new[i]
     for i in changed:
         idx = model.index(i, 0)
         model.dataChanged.emit(idx, idx)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
@@ -37,6 +39,10 @@ JUMP_NEWER = 2000
 window stays joined to the newest end that sync refreshes (hits further back than this many
 messages show their neighbourhood without the newest end)."""
 HISTORY_PAGES_PER_FETCH = 5
+FOLLOW_HELD = 4 * PAGE
+"""While the reader follows the newest end, hold at most this many rows (plus one page): every
+arrival makes the view lay out all rows held, so a busy channel must not grow the window without
+bound. Rows trimmed from the top come back with ``fetchMore`` when the reader scrolls up."""
 History = Callable[[int], Awaitable[bool]]
 """``SyncService.fetch_older``: fill one page of a conversation's oldest gap from the server."""
 GROUP_GAP = dt.timedelta(minutes=5)
@@ -72,8 +78,31 @@ class Roles(enum.IntEnum):
     """Everything that changes a row's height; the delegate caches size hints by it."""
 
 
+LAYOUT_KEY = int(Roles.LayoutKey)
+
+
 def message_key(m: StoredMessage) -> Hashable:
     return (m.sender_id, m.client_msg_id)
+
+
+@functools.lru_cache(maxsize=8192)
+def local_day(created_at: dt.datetime) -> dt.date:
+    """The reader's calendar day of a timestamp. Cached: a relayout asks for every row held, and
+    converting to local time looks up the zone each time (the top cost of a relayout)."""
+    return created_at.astimezone().date()
+
+
+_today: tuple[float, dt.date] = (0.0, dt.date.min)
+
+
+def today() -> dt.date:
+    """The local date, re-read at most once a second (``date.today()`` costs a zone lookup, and a
+    relayout needs it for every row)."""
+    global _today
+    now = time.monotonic()
+    if now >= _today[0]:
+        _today = (now + 1.0, dt.date.today())
+    return _today[1]
 
 
 def day_label(day: dt.date, today: dt.date) -> str:
@@ -117,6 +146,10 @@ class MessageListModel(RowsModel):
         self._refresh_again: str | None = None
         self.conversation_id: int | None = None
         self.topic_id: int | None = None
+        self.following = True
+        self._layout_keys: dict[Hashable, tuple[StoredMessage, tuple[object, ...], Any]] = {}
+        people.people_did_change.connect(self._forget_layout_keys)  # names in reply quotes
+        """The reader is at the newest end (the view says so); older rows may then be trimmed."""
         self._tasks = TaskGroup("messages")
 
     # --- what is shown ----------------------------------------------------------------------
@@ -224,7 +257,19 @@ class MessageListModel(RowsModel):
         if old_len and len(self._rows) > old_len:  # grouping of the old last row may change
             idx = self.index(old_len - 1, 0)
             self.dataChanged.emit(idx, idx)
+        self._trim_while_following()
         await self._load_receipts()
+
+    def _trim_while_following(self) -> None:
+        excess = len(self._rows) - FOLLOW_HELD
+        if not self.following or excess < self._page:
+            return
+        self.beginRemoveRows(QModelIndex(), 0, excess - 1)
+        del self._rows[:excess]
+        self.endRemoveRows()
+        self._has_older = True
+        idx = self.index(0, 0)  # the new first row shows its header and day again
+        self.dataChanged.emit(idx, idx)
 
     def on_store_changed(self, changes: Changes) -> None:
         if self.conversation_id is None:
@@ -348,8 +393,8 @@ class MessageListModel(RowsModel):
 
     def _day_label(self, row: int) -> str | None:
         m = self._rows[row]
-        day = m.created_at.astimezone().date()
-        if row > 0 and self._rows[row - 1].created_at.astimezone().date() == day:
+        day = local_day(m.created_at)
+        if row > 0 and local_day(self._rows[row - 1].created_at) == day:
             return None
         return day_label(day, dt.datetime.now().astimezone().date())
 
@@ -391,6 +436,8 @@ class MessageListModel(RowsModel):
         return self._rows
 
     def _item_data(self, m: Any, row: int, role: int) -> Any:
+        if role == LAYOUT_KEY:  # first: the view asks it of every row at each relayout
+            return self._layout_key(m, row)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return "This message was deleted" if m.deleted else m.body
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -434,18 +481,49 @@ class MessageListModel(RowsModel):
                 return m.sender_id == self._people.me_id
             case Roles.UnreadBy:
                 return self._unread_by.get(m.id) if m.id is not None else None
-            case Roles.LayoutKey:
-                return (
-                    f"{m.sender_id}:{m.client_msg_id}",
-                    m.body,
-                    m.deleted,
-                    m.edited_at is not None,
-                    tuple(self._reactions(m)),
-                    m.state,
-                    self._show_header(row),
-                    self._day_label(row),
-                    self._topic_title(row),
-                    self._reply_quote(m),
-                    m.id is not None and m.id in self._unread_by,
-                )
         return None
+
+    def _layout_key(self, m: StoredMessage, row: int) -> tuple[object, ...]:
+        """Everything that changes a row's height. The view asks for it for every row held each
+        time rows arrive, so it is kept per message and recomputed only when what it depends on
+        changed: the row itself, the row above, the replied-to row, topic titles, the unread
+        footer, the day (for "Today") or the directory (for names)."""
+        prev = self._rows[row - 1] if row > 0 else None
+        parent_row = self.row_of_id(m.reply_to) if m.reply_to is not None else -1
+        parent = self._rows[parent_row] if parent_row >= 0 else None
+        unread = m.id is not None and m.id in self._unread_by
+        day = today()
+        cached = self._layout_keys.get(message_key(m))
+        # Rows and dicts by identity: they are replaced when they change, never changed in place.
+        if cached is not None:
+            was, (c_prev, c_parent, c_titles, c_unread, c_day), key = cached
+            if (
+                was is m
+                and c_prev is prev
+                and c_parent is parent
+                and c_titles is self._topic_titles
+                and c_unread == unread
+                and c_day == day
+            ):
+                return key
+        context = (prev, parent, self._topic_titles, unread, day)
+        key = (
+            f"{m.sender_id}:{m.client_msg_id}",
+            m.body,
+            m.deleted,
+            m.edited_at is not None,
+            tuple(self._reactions(m)),
+            m.state,
+            self._show_header(row),
+            self._day_label(row),
+            self._topic_title(row),
+            self._reply_quote(m),
+            unread,
+        )
+        if len(self._layout_keys) > 4 * len(self._rows) + 100:  # rows long gone
+            self._layout_keys.clear()
+        self._layout_keys[message_key(m)] = (m, context, key)
+        return key
+
+    def _forget_layout_keys(self) -> None:
+        self._layout_keys.clear()

@@ -38,8 +38,14 @@ class MessageView(QListView):
     def verticalScrollbarValueChanged(self, value: int) -> None:
         """Qt fetches more when the bar hits the *bottom*; history here grows at the top."""
 
+    def _follow(self, newest: bool) -> None:
+        self._stick_to_bottom = newest
+        model = self.model()
+        if hasattr(model, "following"):  # the message model trims old rows only while we follow
+            model.following = newest
+
     def on_model_reset(self) -> None:
-        self._stick_to_bottom = True
+        self._follow(True)
         self._from_bottom = None
 
     def on_model_rows_about_to_be_inserted(
@@ -59,11 +65,11 @@ class MessageView(QListView):
 
     def on_scrollbar_value_changed(self, value: int) -> None:
         bar = self.verticalScrollBar()
-        self._stick_to_bottom = value >= bar.maximum() - 4
+        self._follow(value >= bar.maximum() - 4)
         model = self.model()
         if value < NEAR_TOP_PX and model is not None and model.canFetchMore(QModelIndex()):
             model.fetchMore(QModelIndex())
 
     def scroll_to_newest(self) -> None:
-        self._stick_to_bottom = True
+        self._follow(True)
         self.scrollToBottom()

@@ -178,6 +178,7 @@ def open_desktop(
         tray=tray,
         parent=window,
     )
+    window.offhours.notifier = notifier
     desktop = Desktop(window, tray, notifier, gate, window_state)
     window.bridge.store_did_change.connect(notifier.on_store_did_change)
     notifier.notification_clicked.connect(desktop.on_notifier_notification_clicked)

@@ -88,6 +88,7 @@ class Notifier(QObject):
         self._ready: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.shown: list[Notification] = []
+        self._note_click: Callable[[], None] | None = None
         if tray is not None:
             tray.icon.messageClicked.connect(self.on_tray_message_clicked)
 
@@ -153,6 +154,7 @@ class Notifier(QObject):
         body = m.body if len(m.body) <= BODY_CHARS else m.body[: BODY_CHARS - 1] + "…"
         note = Notification(m.conversation_id, m.id, title, body, reason)
         self.shown.append(note)
+        self._note_click = None  # the latest notification is now this message
         if self._tray is not None and self._tray.can_show_messages():
             urgent = reason in ("urgent", "urge")
             icon = (
@@ -163,9 +165,18 @@ class Notifier(QObject):
             self._tray.icon.showMessage(title, body, icon, 8000)
         self.notification_did_show.emit(note)
 
+    def show_note(self, title: str, body: str, on_click: Callable[[], None]) -> None:
+        """A notification about the app rather than a message (the "while you were off"
+        summary); a click on it, while it is the latest, calls ``on_click``."""
+        self._note_click = on_click
+        if self._tray is not None and self._tray.can_show_messages():
+            self._tray.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 8000)
+
     def on_tray_message_clicked(self) -> None:
         """The OS reports a click on our latest notification (it does not say which one)."""
-        if self.shown:
+        if self._note_click is not None:
+            self._note_click()
+        elif self.shown:
             last = self.shown[-1]
             self.notification_clicked.emit(last.conversation_id, last.message_id)
 

@@ -235,6 +235,12 @@ def test_off_recipient_banner_quiet_normal_urgent_breaks_through_and_one_summary
         digest.tree.itemClicked.emit(digest.tree.topLevelItem(0), 0)
         await until(lambda: li.window.messages.conversation_id == org.dm, what="the DM opened")
 
+        # Closed, it comes back from the summary notification (the latest one shown).
+        digest.close()
+        li.tray.icon.messageClicked.emit()  # the OS reports a click on the notification
+        await until(lambda: digest.isVisible(), what="the digest from the summary notification")
+        assert screens.digests_shown == 1
+
         # Li is at work now: the sender's banner goes on its next look at the clock.
         dana.window.offhours.controller.tick()
         assert banner.text == "" and banner.isHidden()

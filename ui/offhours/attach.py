@@ -19,6 +19,7 @@ from app.features.offhours import (
     own_state,
 )
 from app.features.offhours.directory import schedule_of, zone_of_user
+from ui.notifications import Notifier
 from ui.offhours.controller import OffHours, OffHoursRemote
 from ui.offhours.digest import DigestDialog
 from ui.offhours.my_state import MyStateButton
@@ -39,6 +40,8 @@ class OffHoursScreens(QObject):
         self.controller = controller
         self.button = button
         self.tray: TrayIcon | None = None
+        self.notifier: Notifier | None = None
+        """The desktop's notifier (set with the tray): the summary goes out as its note."""
         self.digest: DigestDialog | None = None
         self.digests_shown = 0
         self.settings_dialog: WorkingHoursDialog | None = None
@@ -70,8 +73,17 @@ class OffHoursScreens(QObject):
         self.digest = DigestDialog(summary, self.window)
         self.digest.open_requested.connect(self.window.jump_to_message)
         self.digest.show()
-        if self.tray is not None and self.tray.can_show_messages():
+        if self.notifier is not None:
+            self.notifier.show_note("Courtyard", summary.text(), self.show_digest)
+        elif self.tray is not None and self.tray.can_show_messages():
             self.tray.icon.showMessage("Courtyard", summary.text())
+
+    def show_digest(self) -> None:
+        """A click on the summary notification: the digest again, in front."""
+        if self.digest is None:
+            return
+        self.digest.show()
+        self.digest.activateWindow()
 
     def on_button_dnd_requested(self, choice: str) -> None:
         remote = self.controller.remote

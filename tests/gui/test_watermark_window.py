@@ -29,6 +29,7 @@ from app.core import wire
 from app.core.clock import SystemClock
 from app.features.autostart import XdgAutoStart
 from app.features.device_policy import PolicyReading
+from app.features.offhours.notify import DigestThread, OffSummary
 from app.features.watermark import Viewer, watermark_spec
 from tests.gui.conftest import until
 from tests.gui.test_interactions import _by_id, _open, _option, _send
@@ -50,6 +51,7 @@ from ui.dialogs.settings import SettingsDialog
 from ui.main import open_main_window
 from ui.mainwindow import MainWindow
 from ui.models.messages import Roles
+from ui.offhours.digest import DigestDialog
 from ui.preferences import LOCKED_NOTE, Preferences
 from ui.watermark.capture import LINUX_REASON
 from ui.watermark.overlay import WatermarkOverlay, render_tile, text_colour, text_font
@@ -342,6 +344,18 @@ def test_clicks_selection_and_scrolling_work_under_the_watermark(
         assert dialog_overlay.isVisible() and dialog_overlay.spec == overlay.spec
         assert dialog_overlay.geometry() == dialog.rect()
         dialog.close()
+
+        # The "while you were off" digest lists where messages arrived: covered the same way.
+        now = dt.datetime.now(dt.UTC)
+        thread = DigestThread(
+            window.messages.conversation_id or 0, "engineering", None, "", (mid,), 0
+        )
+        digest = DigestDialog(OffSummary(now - dt.timedelta(hours=9), now, (thread,)), window)
+        digest.show()
+        digest_overlay = _overlay(digest)
+        assert digest_overlay.isVisible() and digest_overlay.spec == overlay.spec
+        assert digest_overlay.geometry() == digest.rect()
+        digest.close()
 
         # Text selection: a drag over the composer's text, under the watermark, selects it.
         edit = window.composer.edit

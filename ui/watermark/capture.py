@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
@@ -230,7 +231,10 @@ class CaptureGuard(QObject):
     def _forget(self, key: int) -> None:
         self._windows.pop(key, None)
         self._states.pop(key, None)
-        self._update_state()
+        # At shutdown a protected dialog (the digest) can outlive this object by a moment: its
+        # "destroyed" then arrives after ours, with nobody left to tell.
+        if shiboken6.isValid(self):
+            self._update_state()
 
     def _update_state(self) -> None:
         if not self._enabled:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelection, QPersistentModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -67,6 +68,8 @@ def _list(name: str, parent: QWidget) -> QListView:
 class MainWindow(QMainWindow):
     offhours: OffHoursScreens
     """Off-hours screens and controller (set by ui.main.open_main_window)."""
+    document_opened = Signal(str)
+    """A document was opened from Courtyard (the open topic's link), by its name."""
 
     def __init__(
         self,
@@ -237,6 +240,9 @@ class MainWindow(QMainWindow):
         self.composer.message_submitted.connect(self.on_composer_message_submitted)
         self.message_delegate.retry_requested.connect(self.on_message_delegate_retry_requested)
         self.header.topic_close_toggled.connect(self.on_header_topic_close_toggled)
+        self.header.link_activated.connect(self.on_header_link_activated)
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        """How a link is opened: by the desktop (tests record it instead)."""
         self.message_view.customContextMenuRequested.connect(
             self.message_actions.on_view_context_menu
         )
@@ -443,6 +449,13 @@ class MainWindow(QMainWindow):
     def on_message_delegate_retry_requested(self, key: str) -> None:
         _sender, _, cmid = key.partition(":")
         self._tasks.spawn(self.outbox.resend(cmid))
+
+    def on_header_link_activated(self, url: str) -> None:
+        """The open topic's link: the desktop opens it, and it is now what I am reading."""
+        self.open_url(QUrl(url))
+        topic = self._topic
+        if topic is not None and topic.link is not None and topic.link.url == url:
+            self.document_opened.emit(topic.link.label or QUrl(url).fileName() or url)
 
     def on_header_topic_close_toggled(self) -> None:
         if self._topic is not None:

@@ -118,6 +118,41 @@ def test_opening_a_topic_changes_the_status_a_colleague_sees(
     arun(scenario())
 
 
+def test_opening_a_topics_document_makes_the_status_reading_it(
+    qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn
+) -> None:
+    url = "https://docs.example.com/finance/q3-budget.xlsx"  # the demo topic's link
+
+    async def scenario() -> None:
+        li = await _window(qtbot, sign_in, "li.wei")
+        dana = await _window(qtbot, sign_in, "demo")
+        opened: list[str] = []
+        dana.open_url = lambda u: opened.append(u.toString()) is None  # no browser in a test
+        dana.activateWindow()
+        await until(dana.isActiveWindow, what="Dana's window to be active")
+        dana_id = dana.people.me_id
+        assert dana_id is not None
+
+        await _open_topic(dana, "finance", "Q3 budget review")
+        await until(
+            lambda: _status_of(li, dana_id) == "In topic: Q3 budget review · #finance",
+            what="the topic first",
+        )
+        assert f'href="{url}"' in dana.header.subtitle.text()
+        dana.header.subtitle.linkActivated.emit(url)  # the link in the topic's header, clicked
+        assert opened == [url]
+        await until(
+            lambda: _status_of(li, dana_id) == "Reading: Q3 budget.xlsx",
+            what="Li to see the document Dana opened",
+        )
+        seen = li.people.get(dana_id)
+        assert seen is not None and seen.status is not None
+        assert (seen.status.source, seen.status.emoji) == ("document", "📄")
+        await stop_status(li, dana)
+
+    arun(scenario())
+
+
 def test_the_status_menu_sets_a_manual_status_clears_it_and_pauses_from_the_tray(
     qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn, tmp_path: Path
 ) -> None:

@@ -30,6 +30,7 @@ from app.core.wire import UserStatus
 from app.features.status import (
     CalendarSource,
     CourtyardActivity,
+    DocumentActivity,
     ForegroundSource,
     ForegroundWindow,
     IdleSource,
@@ -169,6 +170,10 @@ class StatusService(QObject):
             self.publisher.publish(None)
         await self.publisher.flush(flush_timeout)
         await self.publisher.aclose()
+
+    def on_document_opened(self, name: str) -> None:
+        """A document opened from Courtyard (a topic's link): "Reading: <name>" for a while."""
+        self.activity.document_opened(DocumentActivity(name))
 
     def watch_window(self, window: QWidget) -> None:
         """Follow the main window's activation: an open topic counts only while it is active."""

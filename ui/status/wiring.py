@@ -59,6 +59,7 @@ def attach_status(
         parent=window,
     )
     service.watch_window(window)
+    window.document_opened.connect(service.on_document_opened)
     window.status = service
     chip = StatusChip(service, window)
     window.show_own_status(chip)

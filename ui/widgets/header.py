@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 class ConversationHeader(QFrame):
     topic_close_toggled = Signal()
+    link_activated = Signal(str)
+    """The topic's link was clicked (the window opens it: it also tells the workday status)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -17,7 +19,7 @@ class ConversationHeader(QFrame):
         self.subtitle = QLabel(self)
         self.subtitle.setObjectName("headerSubtitle")
         self.subtitle.setTextFormat(Qt.TextFormat.RichText)
-        self.subtitle.setOpenExternalLinks(True)
+        self.subtitle.linkActivated.connect(self.link_activated)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.close_button = QPushButton(self)
         self.close_button.setObjectName("topicCloseButton")

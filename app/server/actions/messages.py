@@ -104,7 +104,10 @@ def _existing(tx: Tx, sender_id: int, client_msg_id: str) -> RowMapping | None:
     )
 
 
-def _replay(row: RowMapping, conversation_id: int, req: wire.MessageCreate) -> None:
+def _answer_replay(
+    tx: Tx, row: RowMapping, conversation_id: int, req: wire.MessageCreate
+) -> tuple[wire.Message, bool]:
+    """A retry of a send that was stored (``row``): the original, if the retry asks for the same."""
     same = (
         row["conversation_id"] == conversation_id
         and row["body"] == req.body
@@ -116,15 +119,6 @@ def _replay(row: RowMapping, conversation_id: int, req: wire.MessageCreate) -> N
             "This client_msg_id was already used for a different message.",
             code="client_msg_id_conflict",
         )
-
-
-def _answer_replay(
-    tx: Tx, caller: Caller, conversation_id: int, req: wire.MessageCreate
-) -> tuple[wire.Message, bool]:
-    """A retry of a send that was stored: the original message, if the retry asks for the same."""
-    row = _existing(tx, caller.user_id, req.client_msg_id)
-    assert row is not None
-    _replay(row, conversation_id, req)
     return queries.messages_from_rows(tx.conn, [row])[0], False
 
 
@@ -138,7 +132,9 @@ def send(
     if not member:
         raise NotFound("No such conversation.")
     if existing_id is not None:
-        return _answer_replay(tx, caller, conversation_id, req)
+        row = _existing(tx, caller.user_id, req.client_msg_id)
+        assert row is not None  # found by _SEND_CHECK in this same transaction
+        return _answer_replay(tx, row, conversation_id, req)
     _check_body(req.body, queries.policy_from_text(policy_text))
     if req.topic_id is not None:
         topic = tx.conn.execute(
@@ -183,9 +179,10 @@ def send(
                 mid = tx.conn.execute(_INSERT_MESSAGE, values).scalar_one()
         except IntegrityError:
             # A concurrent retry on another writer (PostgreSQL) won the race: answer as a replay.
-            if _existing(tx, caller.user_id, req.client_msg_id) is None:
+            row = _existing(tx, caller.user_id, req.client_msg_id)
+            if row is None:
                 raise
-            return _answer_replay(tx, caller, conversation_id, req)
+            return _answer_replay(tx, row, conversation_id, req)
     message = wire.Message(
         id=int(mid),
         conversation_id=conversation_id,

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from app.core.errors import BadRequest, CursorExpired
 from app.server.db.schema import events, members, messages, meta
+from app.server.event_json import utc
 
 BATCH_LIMIT = 500
 FIRST_WINDOW: int | None = None
@@ -236,14 +237,6 @@ def visible_after(conn: Connection, user_id: int, after: int, limit: int = BATCH
     last = int(rows[-1]["seq"]) if rows else after
     next_seq = last if more else max(head, after, last)
     out = [
-        {"seq": int(r["seq"]), "type": r["type"], "at": _utc(r["at"]), **r["payload"]} for r in rows
+        {"seq": int(r["seq"]), "type": r["type"], "at": utc(r["at"]), **r["payload"]} for r in rows
     ]
     return Visible(out, next_seq, more)
-
-
-def _utc(value: Any) -> dt.datetime:
-    # Rows of a UNION come back without the column's type decorator on SQLite.
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value

@@ -20,11 +20,14 @@ from typing import Protocol
 class Waiter:
     """One long-poll's registration; ``event`` is set when any of its keys is notified."""
 
-    __slots__ = ("event", "keys")
+    __slots__ = ("event", "keys", "recheck")
 
     def __init__(self, keys: frozenset[str]) -> None:
         self.keys = keys
         self.event = asyncio.Event()
+        # Set when woken about its device (sign-out, revocation) or at shutdown: the poll must
+        # read the database again, which re-checks the token, instead of the event tail.
+        self.recheck = False
 
 
 class Notifier(Protocol):
@@ -62,8 +65,11 @@ class LocalNotifier:
         self._generation += 1
         for key in keys:
             self._touched[key] = self._generation
+            device = key.startswith("d:")
             for waiter in self._waiters.get(key, ()):
                 waiter.event.set()
+                if device:
+                    waiter.recheck = True
 
     def subscribe(self, keys: Iterable[str]) -> Waiter:
         waiter = Waiter(frozenset(keys))
@@ -92,4 +98,5 @@ class LocalNotifier:
     async def aclose(self) -> None:
         for bucket in self._waiters.values():
             for waiter in bucket:
+                waiter.recheck = True
                 waiter.event.set()

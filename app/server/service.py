@@ -25,6 +25,7 @@ from app.server import auth
 from app.server.actions.base import Tx
 from app.server.auth import Caller, LoginLimiter
 from app.server.db.engine import Database
+from app.server.event_tail import EventTail
 from app.server.notifier import LocalNotifier, Notifier
 
 P = ParamSpec("P")
@@ -135,10 +136,18 @@ class Service:
     announce: Callable[[set[str]], None] | None = None
     """For the command line: tells running server instances whom a change concerns (Redis)."""
     _group: _GroupCommit | None = field(default=None, init=False, repr=False)
+    _tail: EventTail | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.db.is_sqlite:
             self._group = _GroupCommit(self)
+
+    @property
+    def event_tail(self) -> EventTail:
+        """The newest events, shared by this instance's woken long-polls (made on first use)."""
+        if self._tail is None:
+            self._tail = EventTail(self.db, self.notifier)
+        return self._tail
 
     async def _commit(self, work: Callable[[Connection], tuple[T, Tx]]) -> T:
         """Run ``work`` in a write transaction; after its commit, wake whom its events concern."""

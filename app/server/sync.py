@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
+import logging
 from dataclasses import dataclass
 
 from pydantic_core import to_json
@@ -16,7 +16,11 @@ from app.core.errors import BadRequest, CursorExpired
 from app.server import events, queries
 from app.server.auth import Caller
 from app.server.db.schema import members, read_state
+from app.server.event_json import event_fragment
+from app.server.event_tail import Answer, EventTail
 from app.server.service import Service
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_PAGE = 50
 
@@ -66,10 +70,12 @@ class _Poll:
     body: bytes | None  # the answer, when there is one
     cursor: str  # where the next read starts
     keys: list[str] | None  # what to wait on when there is nothing to answer with
+    joined: dict[int, int] | None = None  # then: conversation → joined_seq, for the event tail
+    user_id: int = 0  # and whose poll it is
 
 
-def _wait_keys(conn: Connection, caller: Caller) -> list[str]:
-    keys = [f"u:{caller.user_id}", f"d:{caller.device_id}", "org"]
+def _waiting(conn: Connection, caller: Caller, cursor: str) -> _Poll:
+    """Nothing to answer: what to wait on, and the memberships the event tail filters by."""
     if conn.dialect.name == "sqlite":  # every re-poll parks here: skip building the statement
         driver = conn.connection.driver_connection
         assert driver is not None
@@ -77,10 +83,14 @@ def _wait_keys(conn: Connection, caller: Caller) -> list[str]:
     else:
         rows = list(
             conn.execute(
-                select(members.c.conversation_id).where(members.c.user_id == caller.user_id)
+                select(members.c.conversation_id, members.c.joined_seq).where(
+                    members.c.user_id == caller.user_id
+                )
             )
         )
-    return keys + [f"c:{cid}" for (cid,) in rows]
+    joined = {int(cid): int(seq) for cid, seq in rows}
+    keys = [f"u:{caller.user_id}", f"d:{caller.device_id}", "org"]
+    return _Poll(None, cursor, keys + [f"c:{cid}" for cid in joined], joined, caller.user_id)
 
 
 def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
@@ -93,7 +103,7 @@ def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int)
     epoch = cursor.rpartition(".")[0] if cursor else events.epoch(conn)
     next_cursor = events.encode_cursor(epoch, visible.next_seq)
     if not visible.rows:
-        return _Poll(None, next_cursor, _wait_keys(conn, caller))
+        return _waiting(conn, caller, next_cursor)
     body = to_json({"events": visible.rows, "cursor": next_cursor, "more": visible.more})
     return _Poll(body, next_cursor, None)
 
@@ -106,7 +116,7 @@ def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int)
 # about a message is hidden once the user left its conversation), so a change to those rules
 # must be made here too; the PostgreSQL path above uses those functions themselves.
 
-_SQLITE_MEMBERSHIPS = "SELECT conversation_id FROM members WHERE user_id = ?"
+_SQLITE_MEMBERSHIPS = "SELECT conversation_id, joined_seq FROM members WHERE user_id = ?"
 _SQLITE_HEAD = (
     "SELECT (SELECT value FROM meta WHERE key = 'epoch'),"
     " (SELECT value FROM meta WHERE key = 'pruned_through'),"
@@ -147,14 +157,6 @@ def _sqlite_cursor_seq(cursor: str | None, epoch: str, pruned: str | None, head:
     return seq
 
 
-def _sqlite_at(stored: str) -> str:
-    """SQLAlchemy's stored UTC text ("2026-01-05 09:00:00.000000") as pydantic writes it."""
-    text = stored.replace(" ", "T", 1)
-    if text.endswith(".000000"):
-        text = text[:-7]
-    return text + "Z"
-
-
 def _poll_sqlite(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
     driver = conn.connection.driver_connection
     assert driver is not None
@@ -173,17 +175,16 @@ def _poll_sqlite(conn: Connection, caller: Caller, cursor: str | None, limit: in
     last = int(rows[-1][0]) if rows else after
     next_cursor = events.encode_cursor(epoch, last if more else max(int(head), after, last))
     if not rows:
-        return _Poll(None, next_cursor, _wait_keys(conn, caller))
-    parts = []
-    for seq, type_, at, payload in rows:
-        head_json = f'{{"seq":{int(seq)},"type":{json.dumps(type_)},"at":"{_sqlite_at(at)}"'
-        rest = payload.strip()
-        parts.append(head_json + ("}" if rest == "{}" else "," + rest[1:]))
-    body = (
-        f'{{"events":[{",".join(parts)}],"cursor":"{next_cursor}",'
-        f'"more":{"true" if more else "false"}}}'
+        return _waiting(conn, caller, next_cursor)
+    parts = b",".join(
+        event_fragment(int(seq), type_, at, payload) for seq, type_, at, payload in rows
     )
-    return _Poll(body.encode(), next_cursor, None)
+    body = b'{"events":[%s],"cursor":"%s","more":%s}' % (
+        parts,
+        next_cursor.encode(),
+        b"true" if more else b"false",
+    )
+    return _Poll(body, next_cursor, None)
 
 
 async def long_poll(
@@ -191,26 +192,54 @@ async def long_poll(
 ) -> bytes:
     """Events after ``cursor`` as an ``EventBatch`` in JSON; if none, wait up to ``wait`` s for some.
 
-    Every wake-up re-reads the database, which also re-checks the token: a token revoked while
-    its long-poll waits gets 401 at once.
+    The first read goes to the database and checks the token. A poll woken after that is answered
+    from the instance's event tail (event_tail.py), unless its wake-up or the events in its range
+    call for the database's rules; a device wake-up (sign-out, revocation) always does, so a token
+    revoked while its long-poll waits gets 401 at once.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(max(wait, 0.0), service.max_wait)
     notifier = service.notifier
+    tail = service.event_tail
+    generation = notifier.generation
+    poll = await service.read(token_hash, _poll_once, cursor, limit)
     while True:
-        generation = notifier.generation
-        poll = await service.read(token_hash, _poll_once, cursor, limit)
-        remaining = deadline - loop.time()
         if poll.keys is None:
             assert poll.body is not None
             return poll.body
-        cursor = poll.cursor
+        remaining = deadline - loop.time()
         if remaining <= 0:
-            return to_json({"events": [], "cursor": cursor, "more": False})
+            return to_json({"events": [], "cursor": poll.cursor, "more": False})
         waiter = notifier.subscribe(poll.keys)
+        use_tail = False  # woken, and not by a wake-up that needs the token checked again
         try:
             if not notifier.changed_since(waiter, generation):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(waiter.event.wait(), timeout=remaining)
+                    use_tail = not waiter.recheck
         finally:
             notifier.unsubscribe(waiter)
+        generation = notifier.generation
+        answered = await _from_tail(tail, poll, generation, limit) if use_tail else None
+        if answered is not None:
+            if answered.body is not None:
+                return answered.body
+            poll.cursor = answered.cursor
+            continue
+        if loop.time() >= deadline:
+            continue  # timed out: answer "nothing new" with the cursor we have
+        poll = await service.read(token_hash, _poll_once, poll.cursor, limit)
+
+
+async def _from_tail(tail: EventTail, poll: _Poll, generation: int, limit: int) -> Answer | None:
+    """The woken poll's answer from the event tail; None when only the database can give it."""
+    if poll.joined is None:
+        return None
+    epoch, _, seq = poll.cursor.rpartition(".")
+    try:
+        await tail.ensure(generation)
+    except Exception:  # the database path will meet the same trouble and report it properly
+        log.warning("event tail read failed; answering from the database", exc_info=True)
+        return None
+    answered = tail.answer(epoch, int(seq), poll.user_id, poll.joined, limit)
+    return answered if isinstance(answered, Answer) else None

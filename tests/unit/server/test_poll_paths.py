@@ -38,7 +38,9 @@ from app.server.auth import Caller
 from app.server.config import ServerConfig
 from app.server.db.engine import Database
 from app.server.db.schema import events as events_table
-from app.server.sync import _poll_sqlite
+from app.server.event_tail import FALLBACK, Answer, EventTail, read_after
+from app.server.notifier import Notifier
+from app.server.sync import _poll_sqlite, _waiting
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 LIMITS = (1, 3, 500)
@@ -63,7 +65,7 @@ class History:
 
     def now(self) -> dt.datetime:
         # Every third action lands on a whole second: stored as "... 09:00:03.000000", which the
-        # fast path's _sqlite_at must write as pydantic does ("...09:00:03Z").
+        # event_json.sqlite_at must write as pydantic does ("...09:00:03Z").
         micro = 0 if self.tick % 3 == 0 else (123_456 if self.tick % 3 == 1 else 100)
         return T0 + dt.timedelta(seconds=7 * self.tick, microseconds=micro)
 
@@ -230,6 +232,36 @@ def assert_same(conn: Connection, caller: Caller, cursor: str | None, limit: int
     # And as JSON values: the same keys and the same timestamp spelling, not only equal models.
     assert json.loads(got_f) == json.loads(got_p), where
     return batch_p
+
+
+def tail_answers(conn: Connection, *, portable: bool) -> EventTail:
+    """An event tail holding the whole log, as a server would after reading it."""
+    tail = EventTail(typing.cast(Database, None), typing.cast(Notifier, None))
+    tail.add(0, [])
+    tail.add(*read_after(conn, 0, portable=portable))
+    return tail
+
+
+def assert_tail_agrees(
+    conn: Connection, caller: Caller, tail: EventTail, cursor: str, limit: int, *, exact: bool
+) -> bool:
+    """The tail's answer, where it gives one, is the database path's; True when it gave one."""
+    epoch, _, seq = cursor.rpartition(".")
+    poll = _poll_sqlite(conn, caller, cursor, 1)  # only for the memberships a parked poll holds
+    joined = poll.joined if poll.joined is not None else _waiting(conn, caller, cursor).joined
+    assert joined is not None
+    got = tail.answer(epoch, int(seq), caller.user_id, joined, limit)
+    if got is FALLBACK:
+        return False
+    assert isinstance(got, Answer)
+    want = portable(conn, caller, cursor, limit)
+    body = got.body or to_json({"events": [], "cursor": got.cursor, "more": False})
+    where = f"user {caller.user_id}, cursor {cursor}, limit {limit}"
+    assert json.loads(body) == json.loads(want), where
+    assert got.cursor == json.loads(want)["cursor"], where
+    if exact and got.body is not None:  # read through the driver: the fast path's very bytes
+        assert got.body == fast(conn, caller, cursor, limit), where
+    return True
 
 
 def _epoch_head(conn: Connection) -> tuple[str, int]:
@@ -415,9 +447,13 @@ def test_random_histories_agree(ops: list[tuple[Any, ...]]) -> None:
             with db.read_engine.begin() as conn:
                 epoch, head = _epoch_head(conn)
                 for caller in h.callers.values():
+                    tails = [tail_answers(conn, portable=p) for p in (False, True)]
                     for seq in range(head + 1):
                         for limit in (2, 500):
                             assert_same(conn, caller, f"{epoch}.{seq}", limit)
+                            for tail, exact in zip(tails, (True, False), strict=True):
+                                at = f"{epoch}.{seq}"
+                                assert_tail_agrees(conn, caller, tail, at, limit, exact=exact)
         finally:
             db.close()
 
@@ -438,3 +474,44 @@ def test_narrow_windows_answer_as_one_wide_read(
             assert next(events.seq_windows(0, head, limit)) == (0, first_window)
             assert portable(conn, caller, cursor, limit) == wide
             assert json.loads(fast(conn, caller, cursor, limit)) == json.loads(wide)
+
+
+@pytest.mark.parametrize("portable_read", [False, True], ids=["sqlite-driver", "portable"])
+def test_event_tail_answers_as_the_database(history: History, portable_read: bool) -> None:
+    """A woken poll answered from the event tail gets what a database read would give it, for
+    every user, cursor and limit the tail takes on; ranges holding a change of membership (and
+    cursors older than the tail) are sent back to the database."""
+    answered = declined = 0
+    with history.db.read_engine.begin() as conn:
+        epoch, head = _epoch_head(conn)
+        for caller in history.callers.values():
+            tail = tail_answers(conn, portable=portable_read)
+            for seq, limit in itertools.product(range(head + 1), LIMITS):
+                at = f"{epoch}.{seq}"
+                if assert_tail_agrees(conn, caller, tail, at, limit, exact=not portable_read):
+                    answered += 1
+                else:
+                    declined += 1
+    assert answered > 50 and declined > 50, (answered, declined)
+
+
+def test_event_tail_declines_cursors_it_does_not_hold(history: History) -> None:
+    alice = history.callers["alice"]
+    with history.db.read_engine.begin() as conn:
+        epoch, head = _epoch_head(conn)
+        tail = EventTail(typing.cast(Database, None), typing.cast(Notifier, None))
+        tail.add(head - 3, [])  # a tail that started three events before the head
+        tail.add(*read_after(conn, head - 3))
+        assert tail.answer(epoch, head - 4, alice.user_id, {}, 500) is FALLBACK
+        assert isinstance(tail.answer(epoch, head, alice.user_id, {}, 500), Answer)
+
+
+def test_event_tail_keeps_its_newest_events_within_capacity(history: History) -> None:
+    with history.db.read_engine.begin() as conn:
+        _epoch, head = _epoch_head(conn)
+        tail = EventTail(typing.cast(Database, None), typing.cast(Notifier, None), capacity=10)
+        tail.add(0, [])
+        tail.add(*read_after(conn, 0))
+    assert tail.head == head
+    assert tail.floor is not None and 0 < tail.floor < head
+    assert len(tail._events) <= 10 and tail._seqs[0] == tail.floor + 1

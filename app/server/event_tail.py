@@ -1,0 +1,234 @@
+"""The newest committed events, held in memory once per server instance, to answer woken long-polls.
+
+A message to a group of ten wakes ten long-polls. Each used to re-read the database for "what is
+new for me" — ten authenticated read transactions finding the same one event — and then its
+client re-polled, another read each. Most of a server's database work under load was these
+identical reads. Now one read of "every event after the last one seen" (:meth:`EventTail.ensure`)
+serves all the polls it woke, each filtering the shared rows by its own memberships, and the JSON
+of each event is built once.
+
+What keeps this exact (tests/unit/server/test_poll_paths.py compares it with the database path
+for every user, cursor and limit):
+
+- Events are read in seq order after the last seq read. On SQLite one writer commits at a time;
+  on PostgreSQL every event insert holds an advisory lock to its commit (events.EVENT_LOCK_KEY),
+  so commit order is seq order and a later read never finds an earlier seq.
+- Only a poll that already read the database once in this request uses the tail, with the
+  memberships (and their ``joined_seq``) that read returned. If anything between its cursor and
+  the tail's head could change what it may see, or whether its token is still good — a
+  membership or conversation change, a user or policy change, a device wake-up — it is sent back
+  to the database (:data:`FALLBACK`), as is a cursor older than what the tail holds.
+- A poll never answers from the tail without a read that started after it was woken, so an
+  event whose wake-up it received is always in the rows it filters.
+
+The first read of every request still goes to the database (and re-checks the token), so a lost
+wake-up (Redis) still costs at most one long-poll hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Connection, func, select
+
+from app.server.db.engine import Database
+from app.server.db.schema import events, messages
+from app.server.event_json import event_fragment
+from app.server.notifier import Notifier
+
+# Event types that change neither who may see what nor whether a token is valid. Any other type
+# in a poll's range sends it to the database, which applies every rule.
+MEMBERSHIP_NEUTRAL: Final = frozenset(
+    {
+        "message.created",
+        "message.updated",
+        "message.urged",
+        "receipt.read",
+        "topic.created",
+        "topic.updated",
+        "status.updated",
+        "availability.updated",
+    }
+)
+CAPACITY = 20_000
+"""Events held; past it only the newest half is kept (at 2,000 events/s, five seconds or more)."""
+READ_PAGE = 2_000
+
+
+class _Fallback:
+    def __repr__(self) -> str:
+        return "FALLBACK"
+
+
+FALLBACK: Final = _Fallback()
+"""The tail cannot answer this poll exactly: read the database."""
+
+
+@dataclass(frozen=True, slots=True)
+class TailEvent:
+    seq: int
+    conversation_id: int | None  # audience: a conversation's members
+    user_id: int | None  # audience: one user
+    org: bool  # audience: everyone
+    about_message: bool  # a personal event about a message (shown only to its members)
+    message_conversation_id: int | None  # that message's conversation (None: it is gone)
+    neutral: bool  # type in MEMBERSHIP_NEUTRAL
+    json: bytes  # the event as it goes out
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    body: bytes | None  # None: nothing visible yet
+    cursor: str  # the cursor to continue from
+
+
+_SQLITE_TAIL = (
+    "SELECT e.seq, e.type, e.at, e.aud_conversation_id, e.aud_user_id, e.aud_org,"
+    " e.message_id, m.conversation_id, e.payload"
+    " FROM events AS e LEFT JOIN messages AS m ON m.id = e.message_id"
+    " WHERE e.seq > ? ORDER BY e.seq LIMIT ?"
+)
+_PORTABLE_TAIL = (
+    select(
+        events.c.seq,
+        events.c.type,
+        events.c.at,
+        events.c.aud_conversation_id,
+        events.c.aud_user_id,
+        events.c.aud_org,
+        events.c.message_id,
+        messages.c.conversation_id,
+        events.c.payload,
+    )
+    .select_from(events.outerjoin(messages, messages.c.id == events.c.message_id))
+    .order_by(events.c.seq)
+)
+_HEAD = select(func.coalesce(func.max(events.c.seq), 0))
+
+
+def read_after(
+    conn: Connection, after: int | None, *, portable: bool = False
+) -> tuple[int, list[TailEvent]]:
+    """``(head, events after `after`)``; with ``after`` None only the head (a new tail's start).
+    On SQLite the driver is asked directly unless ``portable`` (tests: PostgreSQL's statement)."""
+    if after is None:
+        return int(conn.execute(_HEAD).scalar_one()), []
+    sqlite = conn.dialect.name == "sqlite" and not portable
+    driver = conn.connection.driver_connection if sqlite else None
+    out: list[TailEvent] = []
+    last = after
+    while True:
+        if driver is not None:
+            rows: Any = driver.execute(_SQLITE_TAIL, (last, READ_PAGE)).fetchall()
+        else:
+            query = _PORTABLE_TAIL.where(events.c.seq > last).limit(READ_PAGE)
+            rows = conn.execute(query).all()
+        for seq, type_, at, conv, user, org, message_id, msg_conv, payload in rows:
+            out.append(
+                TailEvent(
+                    seq=int(seq),
+                    conversation_id=conv,
+                    user_id=user,
+                    org=bool(org),
+                    about_message=message_id is not None,
+                    message_conversation_id=msg_conv,
+                    neutral=type_ in MEMBERSHIP_NEUTRAL,
+                    json=event_fragment(int(seq), type_, at, payload),
+                )
+            )
+        if rows:
+            last = out[-1].seq
+        if len(rows) < READ_PAGE:
+            return last, out
+
+
+class EventTail:
+    """One instance's window of the newest events, refreshed on demand by woken polls."""
+
+    def __init__(self, db: Database, notifier: Notifier, capacity: int = CAPACITY) -> None:
+        self._db = db
+        self._notifier = notifier
+        self._capacity = capacity
+        self._events: list[TailEvent] = []
+        self._seqs: list[int] = []
+        self.floor: int | None = None  # events after this seq (up to head) are all held
+        self.head = 0
+        self._read_generation = -1  # notifier generation seen before the last completed read
+        self._inflight: asyncio.Future[None] | None = None
+
+    async def ensure(self, generation: int) -> None:
+        """Return once a read that started at notifier generation >= ``generation`` completed."""
+        while self._read_generation < generation:
+            if self._inflight is None:
+                self._inflight = asyncio.ensure_future(self._refresh())
+            await asyncio.shield(self._inflight)
+
+    async def _refresh(self) -> None:
+        generation = self._notifier.generation
+        try:
+            head, new = await self._db.read(
+                read_after, self.head if self.floor is not None else None
+            )
+            self.add(head, new)
+            self._read_generation = max(self._read_generation, generation)
+        finally:
+            self._inflight = None
+
+    def add(self, head: int, new: list[TailEvent]) -> None:
+        """Append what a read found (``read_after``'s result)."""
+        if self.floor is None:
+            self.floor = self.head = head
+        for event in new:
+            if event.seq > self.head:
+                self._events.append(event)
+                self._seqs.append(event.seq)
+        self.head = max(self.head, head)
+        if len(self._events) > self._capacity:
+            cut = len(self._events) - self._capacity // 2  # keep the newest half
+            self.floor = self._seqs[cut - 1]
+            del self._events[:cut], self._seqs[:cut]
+
+    def answer(
+        self, epoch: str, after: int, user_id: int, joined: Mapping[int, int], limit: int
+    ) -> Answer | _Fallback:
+        """What the database path would answer ``user_id`` (a member of ``joined``: conversation →
+        joined_seq) for events after ``after``, as of this tail's head."""
+        if self.floor is None or after < self.floor:
+            return FALLBACK
+        start = bisect.bisect_right(self._seqs, after)
+        picked: list[bytes] = []
+        more = False
+        last = after
+        for event in self._events[start:]:
+            if not event.neutral:
+                return FALLBACK
+            if more:
+                continue  # keep checking the rest of the range for changes of membership
+            if event.conversation_id is not None:
+                joined_seq = joined.get(event.conversation_id)
+                visible = joined_seq is not None and event.seq >= joined_seq
+            elif event.user_id is not None:
+                visible = event.user_id == user_id and (
+                    not event.about_message or event.message_conversation_id in joined
+                )
+            else:
+                visible = event.org
+            if visible:
+                if len(picked) == limit:
+                    more = True
+                else:
+                    picked.append(event.json)
+                    last = event.seq
+        if not picked:
+            return Answer(None, f"{epoch}.{max(self.head, after)}")
+        cursor = f"{epoch}.{last if more else max(self.head, after)}"
+        body = b'{"events":[%s],"cursor":"%s","more":%s}' % (
+            b",".join(picked),
+            cursor.encode(),
+            b"true" if more else b"false",
+        )
+        return Answer(body, cursor)

@@ -120,6 +120,15 @@ class StatusEngine:
         return self._paused
 
     @property
+    def calendar(self) -> CalendarSource | None:
+        return self._calendar
+
+    @calendar.setter
+    def calendar(self, source: CalendarSource | None) -> None:
+        """The user chose another calendar (or none): the next tick reads it."""
+        self._calendar = source
+
+    @property
     def manual(self) -> ManualStatus | None:
         return self._manual
 

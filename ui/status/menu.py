@@ -8,6 +8,7 @@ pause sharing, and the rules editor.
 from __future__ import annotations
 
 import html
+from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QMouseEvent, QResizeEvent
@@ -25,6 +26,7 @@ from app.features.status import ManualStatus, PublishedStatus
 from ui.status.manual_dialog import ManualStatusDialog, expiry_for
 from ui.status.rules_dialog import StatusRulesDialog
 from ui.status.service import StatusService
+from ui.status.settings_dialog import StatusSettingsDialog
 
 #: Quick statuses: (emoji, text, expiry choice of the "Set a status" dialog).
 PRESETS = (
@@ -51,15 +53,21 @@ class StatusMenu(QMenu):
         self.setObjectName("statusMenu")
         self._service = service
         self._host = parent
-        header = QLabel(self)
+        header = self.header = QLabel(self)
         header.setObjectName("statusMenuHeader")
         header.setTextFormat(Qt.TextFormat.RichText)
         header.setWordWrap(True)
         seen = "nothing" if service.paused else shown_text(service.published)
+        problem = service.calendar.problem()
         header.setText(
             "<div style='font-size:11px'>COLLEAGUES SEE</div>"
             f"<div style='font-size:14px; font-weight:600; margin:3px 0'>{html.escape(seen)}</div>"
             f"<div>{html.escape(service.describe_source())}</div>"
+            + (
+                f"<div style='color:#c0392b; margin-top:4px'>⚠ {html.escape(problem)}</div>"
+                if problem
+                else ""
+            )
         )
         header.setMinimumWidth(320)
         header.setMaximumWidth(380)
@@ -85,6 +93,8 @@ class StatusMenu(QMenu):
         self.addAction(self.pause_action)
         self.rules_action = self.addAction("Status rules…")
         self.rules_action.triggered.connect(self.open_rules)
+        self.settings_action = self.addAction("Away time and calendar…")
+        self.settings_action.triggered.connect(self.open_settings)
 
     def set_preset(self, emoji: str, text: str, expiry: str) -> None:
         until = expiry_for(expiry, self._service.clock.now(), self._service.zone)
@@ -105,10 +115,25 @@ class StatusMenu(QMenu):
     def open_rules(self) -> None:
         open_rules_dialog(self._service, self._host.window())
 
+    def open_settings(self) -> StatusSettingsDialog:
+        return open_settings_dialog(self._service, self._host.window())
+
 
 def open_rules_dialog(service: StatusService, parent: QWidget) -> StatusRulesDialog:
     """Non-modal, so the user can switch to another app and watch the preview follow it."""
-    dialog = StatusRulesDialog(service, parent)
+    return _show_preferences(StatusRulesDialog(service, parent), service)
+
+
+def open_settings_dialog(service: StatusService, parent: QWidget) -> StatusSettingsDialog:
+    """Non-modal: the calendar line keeps telling what was read while the dialog is open."""
+    return _show_preferences(StatusSettingsDialog(service, parent), service)
+
+
+D = TypeVar("D", StatusRulesDialog, StatusSettingsDialog)
+
+
+def _show_preferences(dialog: D, service: StatusService) -> D:
+    """Show a dialog that edits a copy of the preferences; Save hands them to the service."""
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: service.set_preferences(dialog.preferences()))
     dialog.show()

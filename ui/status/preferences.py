@@ -1,4 +1,5 @@
-"""The user's workday-status choices, kept across runs: rules, foreground opt-in, pause.
+"""The user's workday-status choices, kept across runs: rules, foreground opt-in, pause, the
+minutes before Away and the calendar (an ICS file or address, kept as typed).
 
 Stored with QSettings under ``status/`` (the app's native settings store; an INI file in tests).
 Without a settings object the choices live only in memory, which is what tests and the screenshot
@@ -26,6 +27,7 @@ class StatusPreferences:
     rules: tuple[Rule, ...] = field(default=DEFAULT_RULES)
     paused: bool = False
     idle_minutes: float = 10.0
+    calendar: str = ""  # an .ics path or an https address; "" = no calendar
 
     def with_(self, **changes: Any) -> StatusPreferences:
         return replace(self, **changes)
@@ -69,6 +71,7 @@ class StatusPreferencesStore:
             rules=rules,
             paused=_bool(s.value("status/paused"), base.paused),
             idle_minutes=idle if idle > 0 else base.idle_minutes,
+            calendar=str(s.value("status/calendar", base.calendar) or ""),
         )
 
     def save(self, prefs: StatusPreferences) -> None:
@@ -81,4 +84,5 @@ class StatusPreferencesStore:
         s.setValue("status/rules", json.dumps([r.to_dict() for r in prefs.rules]))
         s.setValue("status/paused", prefs.paused)
         s.setValue("status/idle_minutes", prefs.idle_minutes)
+        s.setValue("status/calendar", prefs.calendar)
         s.sync()

@@ -43,6 +43,7 @@ from app.features.status import (
 )
 from app.features.status.rules import deciding_rule
 from app.features.status.wording import source_label, to_wire
+from ui.status.calendar import CalendarKeeper
 from ui.status.preferences import StatusPreferences, StatusPreferencesStore
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ class StatusService(QObject):
     """The status colleagues now see (:class:`PublishedStatus` or None), as decided locally."""
     preferences_did_change = Signal(object)
     publish_progress_did_change = Signal(object)
+    calendar_did_change = Signal()
+    """The user's calendar was read again, replaced, or cannot be read (see ``calendar``)."""
 
     def __init__(
         self,
@@ -122,6 +125,10 @@ class StatusService(QObject):
         ]
         if self.prefs.paused:
             self.engine.pause()
+        self.calendar = CalendarKeeper(zone=self.zone, clock=self.clock, parent=self)
+        """The calendar the user chose in the settings (unused when ``sources`` brings one)."""
+        self.calendar.did_change.connect(self.calendar_did_change)
+        self._started = False
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
@@ -154,6 +161,8 @@ class StatusService(QObject):
                 self.publisher.publish(None)
         if self.engine.paused:
             self.publisher.publish(None)
+        self._started = True
+        self._follow_calendar()
         self.publisher.start()
         self._timer.start()
         self.tick()
@@ -162,6 +171,7 @@ class StatusService(QObject):
         """Stop; an automatic status is cleared on the way out (it stops being true when the
         app is gone), a manual one stays until it expires."""
         self._timer.stop()
+        self.calendar.stop()
         for undo in self._unsubscribe:
             undo()
         self._unsubscribe.clear()
@@ -191,6 +201,7 @@ class StatusService(QObject):
         """The window closed: stop ticking and publishing here (``aclose`` also clears an
         automatic status; this only makes sure nothing runs on behind a closed window)."""
         self._timer.stop()
+        self.calendar.stop()
         for undo in self._unsubscribe:
             undo()
         self._unsubscribe.clear()
@@ -247,8 +258,15 @@ class StatusService(QObject):
         self._prefs_store.save(prefs)
         self.engine.rules = prefs.rules
         self.engine.settings = self._engine_settings(prefs)
+        if self._started:
+            self._follow_calendar()
         self.tick()
         self.preferences_did_change.emit(prefs)
+
+    def _follow_calendar(self) -> None:
+        """Read the calendar the preferences name, unless the sources bring their own (tests)."""
+        if self.sources.calendar is None:
+            self.engine.calendar = self.calendar.follow(self.prefs.calendar)
 
     # --- what the owner sees (never sent) ---------------------------------------------------
 
@@ -273,7 +291,7 @@ class StatusService(QObject):
             in_app=self.activity,
             foreground=InMemoryForeground(window),
             idle=self.sources.idle,
-            calendar=self.sources.calendar,
+            calendar=self.engine.calendar,
             rules=prefs.rules,
             settings=self._engine_settings(prefs),
         )

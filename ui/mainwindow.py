@@ -30,6 +30,7 @@ from ui.actions import MessageActions, Remote
 from ui.bridge import Bridge
 from ui.delegates.message import MessageDelegate
 from ui.delegates.sidebar import ConversationDelegate, TopicDelegate
+from ui.dialogs.members import MembersDialog, open_members
 from ui.dialogs.switcher import QuickSwitcher
 from ui.direct_messages import DirectMessages
 from ui.models.conversations import ConversationListModel
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self._open_when_listed: int | None = None
         self.status: StatusService | None = None
         """The own workday status (set by ``ui.status.wiring.attach_status``)."""
+        self.members_dialog: MembersDialog | None = None
         self._build(org_name)
         self._connect_signals()
         self.resize(1280, 800)
@@ -241,6 +243,7 @@ class MainWindow(QMainWindow):
         self.message_delegate.retry_requested.connect(self.on_message_delegate_retry_requested)
         self.header.topic_close_toggled.connect(self.on_header_topic_close_toggled)
         self.header.link_activated.connect(self.on_header_link_activated)
+        self.header.members_requested.connect(self.on_header_members_requested)
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
         """How a link is opened: by the desktop (tests record it instead)."""
         self.message_view.customContextMenuRequested.connect(
@@ -457,6 +460,10 @@ class MainWindow(QMainWindow):
         if topic is not None and topic.link is not None and topic.link.url == url:
             self.document_opened.emit(topic.link.label or QUrl(url).fileName() or url)
 
+    def on_header_members_requested(self) -> None:
+        if self._current is not None:
+            self.members_dialog = open_members(self, self._current.id)
+
     def on_header_topic_close_toggled(self) -> None:
         if self._topic is not None:
             self.message_actions.set_topic_closed(self._topic.id, not self._topic.closed)
@@ -503,6 +510,7 @@ class MainWindow(QMainWindow):
         title = self.conversations.title(conv)
         if conv.kind == "channel":
             title = "# " + title
+        self.header.show_members(None if conv.kind == "dm" else len(conv.member_ids))
         if self._topic is not None:
             t = self._topic
             parts = [f"in {html.escape(title)}"]

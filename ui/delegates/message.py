@@ -26,16 +26,25 @@ from PySide6.QtGui import (
     QDesktopServices,
     QFont,
     QFontMetrics,
+    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPalette,
     QTextDocument,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
 
 from ui.delegates.paint import avatar, blend, font_px, is_dark, pill, secondary
 from ui.models.messages import Roles
 from ui.people import People
+from ui.status.display import status_line, visible_status
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -224,6 +233,14 @@ class MessageDelegate(QStyledItemDelegate):
                 lay.header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name
             )
             x = lay.header.left() + QFontMetrics(name_font).horizontalAdvance(name) + 8
+            shared = visible_status(self._people.get(sender))
+            if shared is not None and shared.emoji:  # the whole status is the header's tooltip
+                painter.drawText(
+                    QRectF(x, lay.header.top(), lay.header.right() - x, lay.header.height()),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    shared.emoji,
+                )
+                x += QFontMetrics(name_font).horizontalAdvance(shared.emoji) + 8
             painter.setFont(font_px(base_font, 12))
             painter.setPen(muted)
             stamp = index.data(Roles.Created).astimezone().strftime("%H:%M")
@@ -325,6 +342,24 @@ class MessageDelegate(QStyledItemDelegate):
             pill(painter, chip, text, bg, pal.color(QPalette.ColorRole.Text), f)
 
     # --- interaction ------------------------------------------------------------------------
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        """Over the sender's name: their name and the status they share now."""
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            lay = self._layout(option, index)
+            if lay.header and lay.header.contains(QPointF(event.pos())):
+                sender = int(index.data(Roles.SenderId))
+                status = status_line(self._people.get(sender))
+                if status:
+                    QToolTip.showText(event.globalPos(), f"{self._people.name(sender)} · {status}")
+                    return True
+        return super().helpEvent(event, view, option, index)
 
     def editorEvent(
         self, event: QEvent, model: object, option: QStyleOptionViewItem, index: Index

@@ -19,6 +19,7 @@ from app.client.api import ConnectionProblem
 from app.core import wire
 from app.core.errors import ApiError, RateLimited
 from ui.people import People
+from ui.status.display import status_line
 from ui.tasks import TaskGroup
 from ui.watermark import cover
 
@@ -95,10 +96,10 @@ class ReceiptsDialog(QDialog):
         self.read_list.clear()
         for e in r.read:
             stamp = e.read_at.astimezone().strftime("%d %b %H:%M")
-            self.read_list.addItem(f"{self._people.name(e.user_id)}  ·  {stamp}")
+            self.read_list.addItem(self._who(e.user_id, stamp))
         self.unread_list.clear()
         for u in r.unread:
-            self.unread_list.addItem(self._people.name(u))
+            self.unread_list.addItem(self._who(u))
         self.read_title.setText(f"Read ({len(r.read)})")
         self.unread_title.setText(f"Not read yet ({len(r.unread)})")
         self.urge_button.setEnabled(bool(r.unread))
@@ -107,6 +108,11 @@ class ReceiptsDialog(QDialog):
             self.status.setText(f"Urged {len(r.urges)}× · last at {last}")
         else:
             self.status.setText("" if r.unread else "Everyone has read it.")
+
+    def _who(self, user_id: int, *extra: str) -> str:
+        """ "Li Wei  ·  12 Mar 10:02  ·  💬 In topic: …": the name, then the status they share."""
+        status = status_line(self._people.get(user_id))
+        return "  ·  ".join(p for p in (self._people.name(user_id), *extra, status) if p)
 
     def on_urge_button_clicked(self) -> None:
         n = len(self.receipts.unread) if self.receipts else 0

@@ -27,6 +27,7 @@ from app.core.wire import User
 from ui.models.conversations import ConversationListModel
 from ui.models.rows import RowsModel
 from ui.people import People
+from ui.status.display import status_line
 
 KIND_LABELS = {"channel": "Channel", "group": "Group", "dm": "Direct message"}
 NEW_DM = "New direct message"
@@ -127,13 +128,13 @@ def candidates(conversations: ConversationListModel, people: People) -> list[Can
             if user is not None:
                 written_to.add(user.id)
                 words += _person_words(user)[1:]
-                subtitle = " · ".join(p for p in (subtitle, user.title) if p)
+                subtitle = " · ".join(p for p in (subtitle, user.title, status_line(user)) if p)
         else:
             subtitle = f"{subtitle} · {len(conv.member_ids)} members"
         found.append(Candidate(conv.id, conv.kind, title, subtitle, " ".join(words).lower()))
     for user in people.everyone():
         if user.active and user.id != people.me_id and user.id not in written_to:
-            subtitle = " · ".join(p for p in (NEW_DM, user.title) if p)
+            subtitle = " · ".join(p for p in (NEW_DM, user.title, status_line(user)) if p)
             haystack = " ".join(_person_words(user)).lower()
             found.append(Candidate(None, "person", user.display_name, subtitle, haystack, user.id))
     return found

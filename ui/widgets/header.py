@@ -1,4 +1,5 @@
-"""The header above the message view: conversation title, members or topic, and the topic link."""
+"""The header above the message view: conversation title, members or topic, the topic link, and
+for groups and channels a button that lists the members with their statuses."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ class ConversationHeader(QFrame):
     topic_close_toggled = Signal()
     link_activated = Signal(str)
     """The topic's link was clicked (the window opens it: it also tells the workday status)."""
+    members_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,6 +27,11 @@ class ConversationHeader(QFrame):
         self.close_button.setObjectName("topicCloseButton")
         self.close_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.close_button.hide()
+        self.members_button = QPushButton(self)
+        self.members_button.setObjectName("membersButton")
+        self.members_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.members_button.setToolTip("Members, with their status and working hours")
+        self.members_button.hide()
         text = QVBoxLayout()
         text.setSpacing(2)
         text.addWidget(self.title)
@@ -32,8 +39,17 @@ class ConversationHeader(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(20, 12, 16, 12)
         layout.addLayout(text, 1)
+        layout.addWidget(self.members_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.close_button.clicked.connect(self.topic_close_toggled)
+        self.members_button.clicked.connect(self.members_requested)
+
+    def show_members(self, count: int | None) -> None:
+        """The members button for a group or channel of ``count`` people; None hides it (DMs)."""
+        self.members_button.setVisible(count is not None)
+        if count is not None:
+            self.members_button.setText(f"👥 {count}")
+            self.members_button.setAccessibleName(f"{count} members")
 
     def show_place(self, title: str, subtitle_html: str, *, topic_closed: bool | None) -> None:
         self.title.setText(title)

@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDialog, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core import wire
 from app.core.offhours.availability import Availability
 from app.features.offhours.directory import AvailabilityBook, zone_of_user
 from app.features.offhours.phrasing import when_phrase
+from ui.delegates.member import MemberDelegate, MemberRoles
 from ui.people import People
 from ui.status.display import status_line
 
@@ -58,19 +68,32 @@ def off_note(
     return f"{lead} until {when_phrase(availability.until, zone, now)} (their time)"
 
 
-def member_line(
-    user: wire.User, book: AvailabilityBook | None, me_id: int | None
-) -> tuple[str, str]:
-    """(name line, details line) of one member."""
-    name = user.display_name + (" (you)" if user.id == me_id else "")
-    if user.title:
-        name += f"  ·  {user.title}"
-    details = [status_line(user, book.now if book else None)]
-    if book is not None:
-        details.append(off_note(user, book.of(user), book.default, book.now))
+@dataclass(frozen=True)
+class MemberRow:
+    user_id: int
+    name: str
+    title: str
+    status: str
+    off: str
+
+    @property
+    def text(self) -> str:
+        """The row as plain text (accessibility, tooltip): name and title, then the rest."""
+        head = "  ·  ".join(p for p in (self.name, self.title) if p)
+        return f"{head}\n" + ("  ·  ".join(p for p in (self.status, self.off) if p) or "No status")
+
+
+def member_row(user: wire.User, book: AvailabilityBook | None, me_id: int | None) -> MemberRow:
+    off = off_note(user, book.of(user), book.default, book.now) if book is not None else ""
     if not user.active:
-        details.append("no longer in the organisation")
-    return name, "  ·  ".join(d for d in details if d) or "No status"
+        off = "No longer in the organisation"
+    return MemberRow(
+        user_id=user.id,
+        name=user.display_name + (" (you)" if user.id == me_id else ""),
+        title=user.title,
+        status=status_line(user, book.now if book else None),
+        off=off,
+    )
 
 
 class MembersDialog(QDialog):
@@ -88,11 +111,12 @@ class MembersDialog(QDialog):
         self._title, self._members = title, members
         self._people, self._availabilities = people, availabilities
         self.heading = QLabel(self)
-        self.heading.setObjectName("membersHeading")
+        self.heading.setObjectName("dialogTitle")
         self.list = QListWidget(self)
         self.list.setObjectName("membersList")
-        self.list.setWordWrap(True)
-        self.list.setAlternatingRowColors(True)
+        self.list.setItemDelegate(MemberDelegate(self.list))
+        self.list.setMouseTracking(True)
+        self.list.setFrameShape(QFrame.Shape.NoFrame)
         self.list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(self)
@@ -107,16 +131,16 @@ class MembersDialog(QDialog):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
-        self.resize(460, 520)
+        self.resize(440, 480)
         self.refresh()
 
-    def rows(self) -> list[tuple[int, str, str]]:
-        """(user id, name line, details line) per member, by name; what the list shows."""
+    def rows(self) -> list[MemberRow]:
+        """One row per member, me first, then by name; what the list shows."""
         ids = self._members()
         book = self._availabilities.book() if self._availabilities is not None else None
         users = [u for m in ids or () if (u := self._people.get(m)) is not None]
         users.sort(key=lambda u: (u.id != self._people.me_id, u.display_name.lower()))
-        return [(u.id, *member_line(u, book, self._people.me_id)) for u in users]
+        return [member_row(u, book, self._people.me_id) for u in users]
 
     def refresh_soon(self, *_args: object) -> None:
         """Many changes in a burst (a busy channel's messages reload the list) refresh once."""
@@ -132,10 +156,19 @@ class MembersDialog(QDialog):
         self.heading.setText(f"{len(ids)} member{'' if len(ids) == 1 else 's'} of {self._title}")
         rows = self.rows()
         self.list.clear()
-        for user_id, name, details in rows:
-            item = QListWidgetItem(f"{name}\n{details}")
-            item.setData(Qt.ItemDataRole.UserRole, user_id)
-            item.setToolTip(f"{name}\n{details}")
+        for row in rows:
+            item = QListWidgetItem(row.text)
+            item.setToolTip(row.text)
+            for role, value in (
+                (Qt.ItemDataRole.UserRole, row.user_id),
+                (MemberRoles.Name, row.name),
+                (MemberRoles.Title, row.title),
+                (MemberRoles.Status, row.status),
+                (MemberRoles.Off, row.off),
+                (MemberRoles.Initials, self._people.initials(row.user_id)),
+                (MemberRoles.Colour, self._people.colour(row.user_id)),
+            ):
+                item.setData(role, value)
             self.list.addItem(item)
 
 

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -64,7 +63,7 @@ class StatusSettingsDialog(QDialog):
             note.setWordWrap(True)
             away.addWidget(note)
 
-        calendar_box = QGroupBox("Calendar", self)
+        calendar_box = QGroupBox("Calendar — “In a meeting until 15:00”", self)
         self.address = QLineEdit(self._prefs.calendar, calendar_box)
         self.address.setObjectName("calendarAddress")
         self.address.setPlaceholderText("https://… address of an ICS calendar, or an .ics file")
@@ -84,10 +83,11 @@ class StatusSettingsDialog(QDialog):
         )
         privacy.setObjectName("secondaryText")
         privacy.setWordWrap(True)
-        form = QFormLayout(calendar_box)
-        form.addRow("Calendar", row)
-        form.addRow("", self.state)
-        form.addRow("", privacy)
+        cal = QVBoxLayout(calendar_box)
+        cal.addLayout(row)
+        cal.addWidget(self.state)
+        cal.addSpacing(6)
+        cal.addWidget(privacy)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -104,7 +104,7 @@ class StatusSettingsDialog(QDialog):
         self.address.textChanged.connect(self.refresh_state)
         service.calendar_did_change.connect(self.refresh_state)
         self.refresh_state()
-        self.resize(620, 360)
+        self.resize(620, 320)
 
     def preferences(self) -> StatusPreferences:
         return self._prefs.with_(

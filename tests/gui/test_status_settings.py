@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
+from PySide6.QtCore import QEvent, QPoint, QSettings
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QToolTip
 from pytestqt.qtbot import QtBot
 
 from app.client.session import Session
@@ -24,8 +25,10 @@ from app.features.status import InMemoryIdle, StatusSettings
 from tests.gui.conftest import until
 from tests.helpers.calendar_server import serving_calendars
 from ui.dialogs.members import MembersDialog
+from ui.dialogs.switcher import candidates
 from ui.main import open_main_window
 from ui.mainwindow import MainWindow
+from ui.models.messages import Roles as MsgRoles
 from ui.status.menu import StatusChip
 from ui.status.preferences import StatusPreferencesStore
 from ui.status.service import StatusSources
@@ -82,6 +85,20 @@ def _save(dialog: StatusSettingsDialog) -> None:
 def _seen(window: MainWindow, user_id: int) -> str | None:
     user = window.people.get(user_id)
     return user.status.text if user is not None and user.status is not None else None
+
+
+def _sender_row(window: MainWindow, user_id: int) -> int:
+    """The row of a message by ``user_id`` that shows its sender's header, or -1."""
+    m = window.messages
+    return next(
+        (
+            r
+            for r in range(m.rowCount())
+            if m.index(r, 0).data(MsgRoles.SenderId) == user_id
+            and m.index(r, 0).data(MsgRoles.ShowHeader)
+        ),
+        -1,
+    )
 
 
 def _ics(end: dt.datetime, title: str) -> str:
@@ -252,6 +269,12 @@ def test_a_calendar_that_cannot_be_read_says_so_and_the_setting_is_kept(
 # --- members with their statuses ---------------------------------------------------------------
 
 
+# The tooltip raises itself; the offscreen platform says it cannot (xcb can). One qt_log_ignore
+# marker wins, so it repeats conftest's offscreen pattern.
+@pytest.mark.qt_log_ignore(
+    r"This plugin does not support raise\(\)",
+    r"This plugin does not support propagateSizeHints",
+)
 def test_the_members_of_a_group_show_their_status_and_whether_they_are_off(
     qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn
 ) -> None:
@@ -289,6 +312,23 @@ def test_the_members_of_a_group_show_their_status_and_whether_they_are_off(
             what="Jonas's status and DND in the list",
         )
         assert row("Jonas").endswith("(their time)")
+
+        # His message's header shows the status emoji, and its tooltip the whole status.
+        jonas_id = next(u for u in dana.people.everyone() if u.username == "jonas").id
+        await until(lambda: _sender_row(dana, jonas_id) >= 0, what="Jonas's message")
+        view = dana.message_view
+        rect = view.visualRect(dana.messages.index(_sender_row(dana, jonas_id), 0))
+        QToolTip.hideText()
+        pos = QPoint(rect.left() + 100, rect.top() + 12)  # on the sender's name
+        QApplication.sendEvent(
+            view.viewport(),
+            QHelpEvent(QEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos)),
+        )
+        assert QToolTip.text() == "Jonas Berg · 👀 Reviewing the launch plan"
+        QToolTip.hideText()
+        # The quick switcher shows it next to his name too.
+        dm = next(c for c in candidates(dana.conversations, dana.people) if c.title == "Jonas Berg")
+        assert dm.subtitle.endswith("· 👀 Reviewing the launch plan")
 
         # A DM has no members button: its header already names the one person and their status.
         dana.select_conversation_named("Jonas Berg")

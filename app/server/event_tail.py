@@ -13,16 +13,17 @@ for every user, cursor and limit):
 - Events are read in seq order after the last seq read. On SQLite one writer commits at a time;
   on PostgreSQL every event insert holds an advisory lock to its commit (events.EVENT_LOCK_KEY),
   so commit order is seq order and a later read never finds an earlier seq.
-- Only a poll that already read the database once in this request uses the tail, with the
-  memberships (and their ``joined_seq``) that read returned. If anything between its cursor and
+- A poll uses the tail only after reading the database in this request (token, cursor, head),
+  with the memberships (and their ``joined_seq``) that read returned. If anything between its cursor and
   the tail's head could change what it may see, or whether its token is still good — a
   membership or conversation change, a user or policy change, a device wake-up — it is sent back
   to the database (:data:`FALLBACK`), as is a cursor older than what the tail holds.
-- A poll never answers from the tail without a read that started after it was woken, so an
-  event whose wake-up it received is always in the rows it filters.
+- A poll never answers from the tail without a read that started after it was woken (or that
+  reached the head its own database read saw), so an event whose wake-up it received is always
+  in the rows it filters.
 
-The first read of every request still goes to the database (and re-checks the token), so a lost
-wake-up (Redis) still costs at most one long-poll hold.
+Every request still reads the database first (token, cursor and head), and the tail is read up
+to that head before the poll parks, so a lost wake-up (Redis) still costs at most one hold.
 """
 
 from __future__ import annotations
@@ -160,9 +161,10 @@ class EventTail:
         self._read_generation = -1  # notifier generation seen before the last completed read
         self._inflight: asyncio.Future[None] | None = None
 
-    async def ensure(self, generation: int) -> None:
-        """Return once a read that started at notifier generation >= ``generation`` completed."""
-        while self._read_generation < generation:
+    async def ensure(self, *, generation: int = -1, head: int = 0) -> None:
+        """Return once a read that started at notifier generation >= ``generation`` completed and
+        every event up to seq ``head`` is held. Concurrent callers share one read."""
+        while self._read_generation < generation or self.floor is None or self.head < head:
             if self._inflight is None:
                 self._inflight = asyncio.ensure_future(self._refresh())
             await asyncio.shield(self._inflight)

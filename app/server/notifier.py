@@ -20,14 +20,11 @@ from typing import Protocol
 class Waiter:
     """One long-poll's registration; ``event`` is set when any of its keys is notified."""
 
-    __slots__ = ("event", "keys", "recheck")
+    __slots__ = ("event", "keys")
 
     def __init__(self, keys: frozenset[str]) -> None:
         self.keys = keys
         self.event = asyncio.Event()
-        # Set when woken about its device (sign-out, revocation) or at shutdown: the poll must
-        # read the database again, which re-checks the token, instead of the event tail.
-        self.recheck = False
 
 
 class Notifier(Protocol):
@@ -41,6 +38,10 @@ class Notifier(Protocol):
     def subscribe(self, keys: Iterable[str]) -> Waiter: ...
 
     def changed_since(self, waiter: Waiter, generation: int) -> bool: ...
+
+    def touched_since(self, key: str, generation: int) -> bool:
+        """Whether ``key`` was notified after ``generation``."""
+        ...
 
     def unsubscribe(self, waiter: Waiter) -> None: ...
 
@@ -65,11 +66,8 @@ class LocalNotifier:
         self._generation += 1
         for key in keys:
             self._touched[key] = self._generation
-            device = key.startswith("d:")
             for waiter in self._waiters.get(key, ()):
                 waiter.event.set()
-                if device:
-                    waiter.recheck = True
 
     def subscribe(self, keys: Iterable[str]) -> Waiter:
         waiter = Waiter(frozenset(keys))
@@ -79,6 +77,9 @@ class LocalNotifier:
 
     def changed_since(self, waiter: Waiter, generation: int) -> bool:
         return any(self._touched.get(key, 0) > generation for key in waiter.keys)
+
+    def touched_since(self, key: str, generation: int) -> bool:
+        return self._touched.get(key, 0) > generation
 
     def unsubscribe(self, waiter: Waiter) -> None:
         for key in waiter.keys:
@@ -98,5 +99,4 @@ class LocalNotifier:
     async def aclose(self) -> None:
         for bucket in self._waiters.values():
             for waiter in bucket:
-                waiter.recheck = True
                 waiter.event.set()

@@ -89,6 +89,9 @@ class RedisNotifier:
     def changed_since(self, waiter: Waiter, generation: int) -> bool:
         return self._local.changed_since(waiter, generation)
 
+    def touched_since(self, key: str, generation: int) -> bool:
+        return self._local.touched_since(key, generation)
+
     def unsubscribe(self, waiter: Waiter) -> None:
         self._local.unsubscribe(waiter)
 

@@ -9,13 +9,14 @@ import logging
 from dataclasses import dataclass
 
 from pydantic_core import to_json
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from app.core import wire
 from app.core.errors import BadRequest, CursorExpired
 from app.server import events, queries
 from app.server.auth import Caller
-from app.server.db.schema import members, read_state
+from app.server.db.schema import events as events_table
+from app.server.db.schema import members, meta, read_state
 from app.server.event_json import event_fragment
 from app.server.event_tail import Answer, EventTail
 from app.server.service import Service
@@ -72,29 +73,42 @@ class _Poll:
     keys: list[str] | None  # what to wait on when there is nothing to answer with
     joined: dict[int, int] | None = None  # then: conversation → joined_seq, for the event tail
     user_id: int = 0  # and whose poll it is
+    head: int = 0  # the database's head seq when events were left to the event tail to pick
+
+    @property
+    def device_key(self) -> str:
+        assert self.keys is not None
+        return self.keys[1]
 
 
-def _waiting(conn: Connection, caller: Caller, cursor: str) -> _Poll:
-    """Nothing to answer: what to wait on, and the memberships the event tail filters by."""
+def _waiting(conn: Connection, caller: Caller, cursor: str, head: int = 0) -> _Poll:
+    """Nothing to answer (yet): what to wait on, and the memberships the event tail filters by."""
     if conn.dialect.name == "sqlite":  # every re-poll parks here: skip building the statement
         driver = conn.connection.driver_connection
         assert driver is not None
         rows = driver.execute(_SQLITE_MEMBERSHIPS, (caller.user_id,)).fetchall()
     else:
-        rows = list(
-            conn.execute(
-                select(members.c.conversation_id, members.c.joined_seq).where(
-                    members.c.user_id == caller.user_id
-                )
-            )
-        )
+        rows = list(conn.execute(_MEMBERSHIPS, {"user_id": caller.user_id}))
     joined = {int(cid): int(seq) for cid, seq in rows}
     keys = [f"u:{caller.user_id}", f"d:{caller.device_id}", "org"]
-    return _Poll(None, cursor, keys + [f"c:{cid}" for cid in joined], joined, caller.user_id)
+    keys += [f"c:{cid}" for cid in joined]
+    return _Poll(None, cursor, keys, joined, caller.user_id, head)
 
 
-def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
-    """One read: the visible events after ``cursor``, or the keys to wait on if there are none."""
+def _poll_once(
+    conn: Connection, caller: Caller, cursor: str | None, limit: int, tail_floor: int | None = None
+) -> _Poll:
+    """One read: the visible events after ``cursor``, or the keys to wait on if there are none.
+
+    With ``tail_floor`` (the event tail holds every event after it) and a cursor at or past it,
+    only the token, the cursor and the memberships are read; the poll then takes its events from
+    the tail, up to at least the ``head`` read here.
+    """
+    if tail_floor is not None:
+        epoch, pruned, head = _head_row(conn)
+        after = _cursor_seq(cursor, epoch, pruned, head)
+        if after >= tail_floor:
+            return _waiting(conn, caller, events.encode_cursor(epoch, after), head)
     if conn.dialect.name == "sqlite":
         return _poll_sqlite(conn, caller, cursor, limit)
     after = events.decode_cursor(conn, cursor)
@@ -106,6 +120,29 @@ def _poll_once(conn: Connection, caller: Caller, cursor: str | None, limit: int)
         return _waiting(conn, caller, next_cursor)
     body = to_json({"events": visible.rows, "cursor": next_cursor, "more": visible.more})
     return _Poll(body, next_cursor, None)
+
+
+_MEMBERSHIPS = select(members.c.conversation_id, members.c.joined_seq).where(
+    members.c.user_id == bindparam("user_id")
+)
+_PORTABLE_HEAD = select(
+    select(meta.c.value).where(meta.c.key == "epoch").scalar_subquery(),
+    select(meta.c.value).where(meta.c.key == "pruned_through").scalar_subquery(),
+    select(func.coalesce(func.max(events_table.c.seq), 0)).scalar_subquery(),
+)
+
+
+def _head_row(conn: Connection) -> tuple[str, str | None, int]:
+    """(epoch, pruned_through, head seq) in one statement."""
+    if conn.dialect.name == "sqlite":
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        epoch, pruned, head = driver.execute(_SQLITE_HEAD).fetchone()
+    else:
+        epoch, pruned, head = conn.execute(_PORTABLE_HEAD).one()
+    if epoch is None:
+        raise RuntimeError("database not initialised: run `courtyard-server init`")
+    return str(epoch), None if pruned is None else str(pruned), int(head)
 
 
 # --- the SQLite fast path --------------------------------------------------------------------
@@ -140,7 +177,7 @@ _SQLITE_VISIBLE = (
 )
 
 
-def _sqlite_cursor_seq(cursor: str | None, epoch: str, pruned: str | None, head: int) -> int:
+def _cursor_seq(cursor: str | None, epoch: str, pruned: str | None, head: int) -> int:
     """events.decode_cursor's rules over values already read."""
     if not cursor:
         return 0
@@ -160,10 +197,8 @@ def _sqlite_cursor_seq(cursor: str | None, epoch: str, pruned: str | None, head:
 def _poll_sqlite(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> _Poll:
     driver = conn.connection.driver_connection
     assert driver is not None
-    epoch, pruned, head = driver.execute(_SQLITE_HEAD).fetchone()
-    if epoch is None:
-        raise RuntimeError("database not initialised: run `courtyard-server init`")
-    after = _sqlite_cursor_seq(cursor, epoch, pruned, int(head))
+    epoch, pruned, head = _head_row(conn)
+    after = _cursor_seq(cursor, epoch, pruned, head)
     rows: list[tuple[int, str, str, str]] = []
     for lo, hi in events.seq_windows(after, int(head), limit):
         wanted = limit + 1 - len(rows)
@@ -192,52 +227,72 @@ async def long_poll(
 ) -> bytes:
     """Events after ``cursor`` as an ``EventBatch`` in JSON; if none, wait up to ``wait`` s for some.
 
-    The first read goes to the database and checks the token. A poll woken after that is answered
-    from the instance's event tail (event_tail.py), unless its wake-up or the events in its range
-    call for the database's rules; a device wake-up (sign-out, revocation) always does, so a token
-    revoked while its long-poll waits gets 401 at once.
+    Every request first reads the database, which checks the token and the cursor. The events
+    themselves come from the instance's event tail (event_tail.py) when it holds the cursor's
+    range and nothing in it needs the database's rules; otherwise from the database. A poll woken
+    by its device (sign-out, revocation) always reads the database, so a token revoked while its
+    long-poll waits gets 401 at once.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(max(wait, 0.0), service.max_wait)
     notifier = service.notifier
     tail = service.event_tail
+    if tail.floor is None:  # the instance's first poll starts the tail, so polls can use it
+        with contextlib.suppress(Exception):  # the read below meets and reports any trouble
+            await tail.ensure()
     generation = notifier.generation
-    poll = await service.read(token_hash, _poll_once, cursor, limit)
+    poll = await service.read(token_hash, _poll_once, cursor, limit, tail.floor)
     while True:
         if poll.keys is None:
             assert poll.body is not None
             return poll.body
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return to_json({"events": [], "cursor": poll.cursor, "more": False})
-        waiter = notifier.subscribe(poll.keys)
-        use_tail = False  # woken, and not by a wake-up that needs the token checked again
-        try:
-            if not notifier.changed_since(waiter, generation):
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.event.wait(), timeout=remaining)
-                    use_tail = not waiter.recheck
-        finally:
-            notifier.unsubscribe(waiter)
-        generation = notifier.generation
-        answered = await _from_tail(tail, poll, generation, limit) if use_tail else None
-        if answered is not None:
+        if poll.head:  # the first read left the events to the tail
+            answered = await _from_tail(tail, poll, limit, head=poll.head)
+            poll.head = 0
+            if answered is None:
+                poll = await service.read(token_hash, _poll_once, poll.cursor, limit)
+                continue
             if answered.body is not None:
                 return answered.body
             poll.cursor = answered.cursor
-            continue
-        if loop.time() >= deadline:
-            continue  # timed out: answer "nothing new" with the cursor we have
-        poll = await service.read(token_hash, _poll_once, poll.cursor, limit)
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return to_json({"events": [], "cursor": poll.cursor, "more": False})
+        assert poll.keys is not None
+        waiter = notifier.subscribe(poll.keys)
+        try:
+            if notifier.changed_since(waiter, generation):
+                woken = True
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter.event.wait(), timeout=remaining)
+                woken = waiter.event.is_set()
+            # The token must be checked again after a wake-up about its device.
+            use_tail = woken and not notifier.touched_since(poll.device_key, generation)
+        finally:
+            notifier.unsubscribe(waiter)
+        if not woken:
+            continue  # held for the whole wait: answer "nothing new"
+        generation = notifier.generation
+        answered = await _from_tail(tail, poll, limit, generation=generation) if use_tail else None
+        if answered is None:
+            poll = await service.read(token_hash, _poll_once, poll.cursor, limit)
+        elif answered.body is not None:
+            return answered.body
+        else:
+            poll.cursor = answered.cursor
 
 
-async def _from_tail(tail: EventTail, poll: _Poll, generation: int, limit: int) -> Answer | None:
-    """The woken poll's answer from the event tail; None when only the database can give it."""
+async def _from_tail(
+    tail: EventTail, poll: _Poll, limit: int, *, generation: int = -1, head: int = 0
+) -> Answer | None:
+    """The poll's answer from the event tail, once the tail has read past the wake-up at notifier
+    ``generation`` and up to ``head``; None when only the database can give it."""
     if poll.joined is None:
         return None
     epoch, _, seq = poll.cursor.rpartition(".")
     try:
-        await tail.ensure(generation)
+        await tail.ensure(generation=generation, head=head)
     except Exception:  # the database path will meet the same trouble and report it properly
         log.warning("event tail read failed; answering from the database", exc_info=True)
         return None

@@ -40,7 +40,7 @@ from app.server.db.engine import Database
 from app.server.db.schema import events as events_table
 from app.server.event_tail import FALLBACK, Answer, EventTail, read_after
 from app.server.notifier import Notifier
-from app.server.sync import _poll_sqlite, _waiting
+from app.server.sync import _PORTABLE_HEAD, _head_row, _poll_once, _poll_sqlite, _waiting
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 LIMITS = (1, 3, 500)
@@ -264,6 +264,13 @@ def assert_tail_agrees(
     return True
 
 
+def head_only(conn: Connection, caller: Caller, cursor: str | None, limit: int) -> bytes:
+    """The long-poll's first read with an event tail holding everything (``tail_floor=0``)."""
+    poll = _poll_once(conn, caller, cursor, limit, 0)
+    assert poll.keys is not None and poll.joined is not None and poll.head
+    return poll.cursor.encode()
+
+
 def _epoch_head(conn: Connection) -> tuple[str, int]:
     return events.epoch(conn), events.head_seq(conn)
 
@@ -339,6 +346,8 @@ def test_cursor_errors_match(history: History) -> None:
         for cursor, code in cases.items():
             for limit in LIMITS:
                 assert assert_same(conn, alice, cursor, limit) == code, cursor
+                # The long-poll's first read when the event tail holds the range: same errors.
+                assert outcome(head_only, conn, alice, cursor, limit)[1][1] == code, cursor
 
     through = head // 2
     history.run(org.prune_events, through)
@@ -515,3 +524,17 @@ def test_event_tail_keeps_its_newest_events_within_capacity(history: History) ->
     assert tail.head == head
     assert tail.floor is not None and 0 < tail.floor < head
     assert len(tail._events) <= 10 and tail._seqs[0] == tail.floor + 1
+
+
+def test_head_row_is_one_statement_on_both_paths(history: History) -> None:
+    """The first read's (epoch, pruned_through, head): the SQLite driver's statement and the
+    portable one PostgreSQL runs give the same row, before and after a prune."""
+    for _ in range(2):
+        with history.db.read_engine.begin() as conn:
+            epoch, pruned, head = conn.execute(_PORTABLE_HEAD).one()
+            assert (
+                _head_row(conn) == (epoch, pruned, head) == (*_epoch_head(conn)[:1], pruned, head)
+            )
+            assert head == _epoch_head(conn)[1]
+        history.run(org.prune_events, head // 2)
+    assert pruned == str(head // 2)

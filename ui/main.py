@@ -97,8 +97,13 @@ def open_main_window(
         timing=status_timing,
         clock=clock,
     )
+    sync = session.sync
     window.offhours = attach_offhours(
-        window, clock=clock or SystemClock(), remote=session, settings=settings
+        window,
+        clock=clock or SystemClock(),
+        remote=session,
+        settings=settings,
+        caught_up=lambda: sync.caught_up,
     )
     attach_watermark(window, session, clock=clock)
     if before_load is not None:

@@ -88,6 +88,8 @@ class Notifier(QObject):
         self._ready: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self.shown: list[Notification] = []
+        self.notes: list[tuple[str, str]] = []
+        """(title, body) of every note about the app shown (tests, a future notification list)."""
         self._note_click: Callable[[], None] | None = None
         if tray is not None:
             tray.icon.messageClicked.connect(self.on_tray_message_clicked)
@@ -169,6 +171,7 @@ class Notifier(QObject):
         """A notification about the app rather than a message (the "while you were off"
         summary); a click on it, while it is the latest, calls ``on_click``."""
         self._note_click = on_click
+        self.notes.append((title, body))
         if self._tray is not None and self._tray.can_show_messages():
             self._tray.icon.showMessage(title, body, QSystemTrayIcon.MessageIcon.Information, 8000)
 

@@ -289,6 +289,25 @@ def messages_by_ids(conn: Connection, message_ids: Sequence[int]) -> list[Stored
     return [message_from_row(r) for r in rows]
 
 
+def unread_from_others(conn: Connection, since: dt.datetime) -> list[StoredMessage]:
+    """Messages from others I have not read yet (past my read marker, not deleted), created at
+    or after ``since``, oldest first: what a "while you were off" summary is made of."""
+    me = my_id(conn) or 0
+    rows = conn.execute(
+        f"""
+        SELECT {", ".join("m." + c.strip() for c in MESSAGE_COLUMNS.split(","))}
+        FROM messages m
+        LEFT JOIN read_markers r ON r.conversation_id = m.conversation_id AND r.user_id = :me
+        WHERE m.id > coalesce(r.up_to, 0) AND m.sender_id != :me AND m.deleted = 0
+        ORDER BY m.id
+        """,
+        {"me": me},
+    ).fetchall()
+    # created_at is ISO text with an offset: compared as instants here, not as strings.
+    found = (message_from_row(r) for r in rows)
+    return [m for m in found if m.created_at >= since]
+
+
 def newest_message_id(conn: Connection) -> int | None:
     """The highest stored message id of any conversation (a notification high-water mark)."""
     row = conn.execute("SELECT max(id) FROM messages").fetchone()

@@ -295,6 +295,22 @@ class Store:
     async def messages_by_ids(self, message_ids: Sequence[int]) -> list[StoredMessage]:
         return await self.call(queries.messages_by_ids, list(message_ids))
 
+    async def unread_from_others(self, since: dt.datetime) -> list[StoredMessage]:
+        return await self.call(queries.unread_from_others, since)
+
+    async def setting(self, key: str) -> str | None:
+        """A small per-account value kept with the account's data (e.g. which off period was
+        summarised), so it follows the account, not the machine's settings file."""
+        return await self.call(read_meta, f"setting:{key}")
+
+    async def set_setting(self, key: str, value: str) -> None:
+        def put(conn: Connection) -> None:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"setting:{key}", value)
+            )
+
+        await self.call(put)
+
     async def newest_message_id(self) -> int | None:
         return await self.call(queries.newest_message_id)
 

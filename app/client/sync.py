@@ -71,6 +71,10 @@ class SyncService:
         """Emitted once when the server answers 401: the device token is no longer valid."""
         self.snapshots_applied = 0
         """How many snapshots this service applied (first start, cursor expiry); for tests/UI."""
+        self.caught_up = False
+        """True once everything the server had when this service started is in the store (a
+        batch without more behind it was applied): until then the store may still lack the
+        night's messages, so e.g. the "while you were off" summary waits for it."""
 
     @property
     def state(self) -> ConnectionState:
@@ -114,7 +118,9 @@ class SyncService:
                         need_snapshot = False
                         self._went_online()
                     cursor = await self._store.cursor()
-                    batch = await ahead.take(cursor)
+                    # Until caught up, ask without holding: a quiet night must not delay
+                    # "caught up" by a whole long-poll.
+                    batch = await ahead.take(cursor, wait=None if self.caught_up else 0)
                     self._went_online()
                     if batch.more:  # a backlog: fetch the next batch while this one is applied
                         await ahead.start(batch.cursor)
@@ -122,6 +128,8 @@ class SyncService:
                         changes = await self._applier.apply_events(batch)
                         if changes.joined:
                             await self._backfill_topics(changes.joined)
+                    if not batch.more:
+                        self.caught_up = True
                 except Unauthorized as exc:
                     log.warning("the server ended this device's authorisation (%s)", exc.code)
                     self._set_state(ConnectionState("offline", reason="signed_out"))
@@ -205,12 +213,12 @@ class _ReadAhead:
             self._api.events(cursor), name="courtyard-sync-read-ahead"
         )
 
-    async def take(self, cursor: str | None) -> wire.EventBatch:
+    async def take(self, cursor: str | None, *, wait: float | None = None) -> wire.EventBatch:
         task, self._task = self._task, None
         if task is not None and self._cursor == cursor:
             return await task
         await stop_task(task)
-        return await self._api.events(cursor)
+        return await self._api.events(cursor, wait=wait)
 
     async def drop(self) -> None:
         """Forget the read-ahead; a failure it ended with is not the caller's (it was unused)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.client.keys import KeyCustody
@@ -96,6 +98,14 @@ def strict_org(tmp_path: Path) -> Iterator[Org]:
     yield from _start(tmp_path, "urgent_offhours_per_hour=1")
 
 
+_SESSIONS: dict[int, Session] = {}
+"""The session behind each desktop the fixture made (by ``id(desktop)``), to restart it."""
+
+
+def _session(desktop: Desktop) -> Session:
+    return _SESSIONS[id(desktop)]
+
+
 @pytest.fixture
 def desktops(
     qtbot: QtBot, arun: Callable[..., Any], keys: KeyCustody, tmp_path: Path
@@ -104,18 +114,26 @@ def desktops(
     org's fake clock; sessions close afterwards."""
     sessions: list[Session] = []
 
-    async def make(org: Org, username: str) -> Desktop:
-        session = await Session.sign_in(
-            org.server.url,
-            username,
-            "pw",
-            "pytest",
-            keys=keys,
-            data_dir=tmp_path / "clients" / username,
-            clock=org.clock,
-        )
+    async def make(org: Org, username: str, *, again: Session | None = None) -> Desktop:
+        """A first sign-in, or (``again``: that session, closed) the app started once more."""
+        data_dir = tmp_path / "clients" / username
+        if again is None:
+            session = await Session.sign_in(
+                org.server.url,
+                username,
+                "pw",
+                "pytest",
+                keys=keys,
+                data_dir=data_dir,
+                clock=org.clock,
+            )
+        else:
+            session = await Session.open(
+                again.account, keys=keys, data_dir=data_dir, clock=org.clock
+            )
         sessions.append(session)
         desktop = open_desktop(session, settings_path=tmp_path / f"{username}.ini", clock=org.clock)
+        _SESSIONS[id(desktop)] = session
         qtbot.addWidget(desktop.window)
         desktop.window.show()
         await until(lambda: desktop.window.connection_label.state.status == "online", what="online")
@@ -123,10 +141,11 @@ def desktops(
         return desktop
 
     yield make
+    _SESSIONS.clear()
 
     async def close_all() -> None:
         for s in sessions:
-            await s.aclose()
+            await s.aclose()  # again for those a test closed already: a no-op
 
     arun(close_all())
 
@@ -184,8 +203,6 @@ def test_off_recipient_banner_quiet_normal_urgent_breaks_through_and_one_summary
         # A normal message: delivered and counted, but no notification while Li is off.
         dana.window.composer.edit.setPlainText("The budget draft is in the folder")
         qtbot.keyClick(dana.window.composer.edit, Qt.Key.Key_Return)
-        collector = li.window.offhours.controller.collector
-        await until(lambda: collector.pending == 1, what="Li's app to receive it")
         await until(
             lambda: li.window.conversations.total_unread() == unread_before + 1,
             what="the unread count",
@@ -195,7 +212,10 @@ def test_off_recipient_banner_quiet_normal_urgent_breaks_through_and_one_summary
         dana.window.composer.edit.setPlainText("Server is down, can you call me?")
         qtbot.mouseClick(banner.urgent_button, Qt.MouseButton.LeftButton)
         await until(lambda: len(li.notifier.shown) >= 1, what="the urgent notification")
-        await until(lambda: collector.pending == 2, what="both messages noted")
+        await until(
+            lambda: li.window.conversations.total_unread() == unread_before + 2,
+            what="both messages stored",
+        )
         assert [(n.reason, n.body) for n in li.notifier.shown] == [
             ("urgent", "Server is down, can you call me?")
         ], "the normal message made no notification; the urgent one did"
@@ -360,3 +380,95 @@ def test_working_hours_screen_saves_to_the_server_and_dnd_acts_at_once(
         dialog.reject()
 
     arun(scenario(), timeout=120)
+
+
+def _send(org: Org, who: str, conversation_id: int, body: str, **extra: Any) -> None:
+    _post(
+        org.server,
+        who,
+        f"/api/v1/conversations/{conversation_id}/messages",
+        {"client_msg_id": uuid.uuid4().hex, "body": body, **extra},
+    )
+
+
+def test_the_night_while_the_app_was_closed_is_summarised_once_across_restarts(
+    qtbot: QtBot,
+    qapp: QApplication,
+    arun: Callable[..., Any],
+    org: Org,
+    desktops: Callable[..., Any],
+) -> None:
+    """The usual evening: Li closes the app, colleagues write during the night, Li opens it after
+    09:00 and the night arrives by catch-up sync, after work has started."""
+    quit_on_close = qapp.quitOnLastWindowClosed()
+    qapp.setQuitOnLastWindowClosed(False)  # closing Li's window must not stop the test's loop
+
+    async def restart(desktop: Desktop) -> Desktop:
+        session = _session(desktop)
+        desktop.window.close()
+        await session.aclose()
+        started: Desktop = await desktops(org, "li", again=session)
+        await until(lambda: _session(started).sync.caught_up, what="caught up")
+        return started
+
+    async def scenario() -> None:
+        li: Desktop = await desktops(org, "li")
+        await until(lambda: _session(li).sync.caught_up, what="the first sync")
+        li.window.offhours.controller.tick()
+        await asyncio.sleep(0.3)
+        assert li.window.offhours.digests_shown == 0, "off in the evening: nothing to sum up"
+        session = _session(li)
+        li.window.close()
+        await session.aclose()
+
+        # The night, with Li's app closed (Li is off: the server lets urgent ones through).
+        topic = _post(
+            org.server, "kenji", f"/api/v1/conversations/{org.group}/topics", {"title": "Q3"}
+        )
+        org.clock.set(EVENING + dt.timedelta(hours=1))
+        _send(org, "kenji", org.group, "Numbers are in", topic_id=topic["id"])
+        _send(
+            org, "kenji", org.group, "One is wrong, please check", topic_id=topic["id"], urgent=True
+        )
+        _send(org, "dana", org.dm, "See you tomorrow")
+        # After 09:00 Berlin, work has begun: this one is not "while you were off".
+        org.clock.set(MORNING + dt.timedelta(minutes=10))
+        _send(org, "dana", org.dm, "Good morning")
+
+        org.clock.set(MORNING + dt.timedelta(minutes=30))
+        li = await desktops(org, "li", again=session)
+        await until(lambda: _session(li).sync.caught_up, what="the catch-up")
+        screens = li.window.offhours
+        for _ in range(3):  # however often the clock is looked at
+            screens.controller.tick()
+        await until(
+            lambda: screens.digest is not None and screens.digest.isVisible(), what="digest"
+        )
+        await asyncio.sleep(0.3)
+        assert screens.digests_shown == 1
+        summary = "While you were off: 3 messages in 1 topic and 1 chat, 1 urgent"
+        assert li.notifier.notes == [("Courtyard", summary)], "one summary notification"
+        digest = screens.digest
+        assert digest is not None and digest.summary.text() == summary
+        assert digest.lines() == [
+            "Budget — 2 messages · 1 urgent",
+            "  Q3 — 2 messages · 1 urgent",
+            "Dana Demo — 1 message",
+        ]
+        # The night's messages stay as quiet as at night; the one written at work notifies.
+        await until(lambda: len(li.notifier.shown) >= 1, what="the morning's notification")
+        await asyncio.sleep(0.3)
+        assert [n.body for n in li.notifier.shown] == ["Good morning"]
+
+        # Started once more the same morning: the night was summarised already.
+        li = await restart(li)
+        for _ in range(3):
+            li.window.offhours.controller.tick()
+        await asyncio.sleep(0.5)
+        assert li.window.offhours.digests_shown == 0
+        assert li.notifier.notes == []
+
+    try:
+        arun(scenario(), timeout=120)
+    finally:
+        qapp.setQuitOnLastWindowClosed(quit_on_close)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings
@@ -150,6 +151,7 @@ def attach_offhours(
     clock: Clock,
     remote: OffHoursRemote | None,
     settings: QSettings | None = None,
+    caught_up: Callable[[], bool] | None = None,
 ) -> OffHoursScreens:
     """Create and start the off-hours controller of ``window`` (its banner and state button)."""
     controller = OffHours(
@@ -163,6 +165,7 @@ def attach_offhours(
         clock=clock,
         remote=remote,
         settings=settings,
+        caught_up=caught_up,
         parent=window,
     )
     screens = OffHoursScreens(window, controller, window.my_state_button)

@@ -6,9 +6,10 @@
 - **While I am off I am not disturbed.** :meth:`gate_rule` is a NotificationGate rule: while off,
   only what my breakthrough rule lets through (urgent messages and urges, by default from anyone)
   notifies; counts and storage are untouched.
-- **When work starts, one summary.** Messages from others that arrive while I am off go to a
-  :class:`WhileOffCollector`; the first tick after the off period ends hands out its one summary
-  (:attr:`summary_ready`), which the window shows as the "While you were off" digest.
+- **When work starts, one summary.** Once sync has caught up (the night's messages are in the
+  store even if the app was closed), the first tick after an off period ends hands out its one
+  summary (:attr:`summary_ready`), built from the store by :class:`SummaryKeeper`, which the
+  window shows as the "While you were off" digest.
 
 Availability is recomputed from the directory (schedule, zone, DND) with the injected clock on
 every tick and every store change, the same function the server runs, so the app does not wait
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
@@ -34,8 +36,6 @@ from app.features.offhours import (
     Availability,
     BreakthroughPolicy,
     BreakthroughRule,
-    MissedMessage,
-    WhileOffCollector,
     group_hint,
     notification_decision,
     send_hint,
@@ -44,6 +44,7 @@ from app.features.offhours.directory import AvailabilityBook, zone_of_user
 from ui.bridge import Bridge
 from ui.models.conversations import ConversationListModel
 from ui.offhours.banner import OffHoursBanner
+from ui.offhours.catchup import SummaryKeeper
 from ui.people import People
 from ui.tasks import TaskGroup
 from ui.widgets.composer import Composer
@@ -84,6 +85,7 @@ class OffHours(QObject):
         clock: Clock,
         remote: OffHoursRemote | None = None,
         settings: QSettings | None = None,
+        caught_up: Callable[[], bool] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -98,10 +100,12 @@ class OffHours(QObject):
         self._settings = settings
         self._tasks = TaskGroup("offhours")
         self.default_schedule: wire.Schedule | None = None
-        self.collector = WhileOffCollector()
+        self.summaries = SummaryKeeper(store, conversations)
+        self._caught_up = caught_up or (lambda: True)
+        """Whether sync has brought the store up to date (the summary waits for it)."""
+        self._policy_loaded = False
         self._mine: tuple[Availability, dt.datetime | None] | None = None
         self._refused: tuple[OutboxItem, str] | None = None
-        self._topic_titles: dict[int, str] = {}
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -123,6 +127,7 @@ class OffHours(QObject):
 
     async def _load_policy(self) -> None:
         self.default_schedule = (await self._store.policy()).default_schedule
+        self._policy_loaded = True
         self.refresh()
 
     # --- who is off -------------------------------------------------------------------------
@@ -138,6 +143,16 @@ class OffHours(QObject):
         """My availability now (working while the directory is not loaded yet)."""
         me = self.me()
         return self.book().of(me) if me is not None else WORKING
+
+    def mine_when_sent(self, message: StoredMessage) -> Availability:
+        """My availability by working hours when ``message`` was written: the night's messages,
+        arriving by catch-up sync after work started, stay as quiet as if they had come at night
+        (the summary tells of them). A DND's start is not known, so only hours count here."""
+        me = self.me()
+        if me is None:
+            return WORKING
+        hours_only = me.model_copy(update={"dnd_until": None})
+        return AvailabilityBook(self.default_schedule, message.created_at).of(hours_only)
 
     def breakthrough_rule(self) -> BreakthroughRule:
         value = self._settings.value(RULE_KEY, DEFAULT_RULE) if self._settings else DEFAULT_RULE
@@ -169,11 +184,13 @@ class OffHours(QObject):
     # --- notifications ----------------------------------------------------------------------
 
     def gate_rule(self, message: StoredMessage) -> bool | None:
-        """A NotificationGate rule: while I am off, decide (quiet unless it may break through);
-        while I work, pass (None) to the gate's own pause and mute."""
+        """A NotificationGate rule: while I am off, or for a message written while I was, decide
+        (quiet unless it may break through); otherwise pass (None) to the gate's pause and mute."""
         mine = self.mine()
         if not mine.off:
-            return None
+            mine = self.mine_when_sent(message)
+            if not mine.off:
+                return None
         verdict = notification_decision(
             mine, self.policy(), sender_id=message.sender_id, urgent=message.urgent
         )
@@ -190,8 +207,16 @@ class OffHours(QObject):
         if seen != self._mine:  # a new DND end shows even when I stay off as long
             self._mine = seen
             self.my_availability_did_change.emit(mine)
-        summary = self.collector.update(mine, now)
         self._show_banner()
+        if not mine.off and me is not None:
+            self._tasks.spawn(self._summarise(me, now))
+
+    async def _summarise(self, me: wire.User, now: dt.datetime) -> None:
+        """Hand out the summary of the off period that just ended, once (see SummaryKeeper);
+        only with the organisation default known and the store caught up with the server."""
+        if not (self._policy_loaded and self._caught_up()) or not self._conversations.rowCount():
+            return
+        summary = await self.summaries.check(me, self.default_schedule, now)
         if summary is not None:
             self.summary_ready.emit(summary)
 
@@ -203,47 +228,9 @@ class OffHours(QObject):
         if changes.policy or changes.snapshot:
             self._tasks.spawn(self._load_policy())
         if changes.topics:
-            self._topic_titles.clear()
-        if changes.messages_created and not changes.snapshot:
-            self._tasks.spawn(self._collect(changes.messages_created, self.mine()))
+            self.summaries.forget_topic_titles()
         if changes.conversations:
             self._show_banner()
-
-    async def _collect(self, message_ids: tuple[int, ...], mine: Availability) -> None:
-        """Note what arrived while I am off (``mine`` is my state when it arrived)."""
-        if not mine.off:
-            return
-        me = self.people.me_id
-        for m in await self._store.messages_by_ids(message_ids):
-            if m.id is None or m.sender_id == me or m.deleted:
-                continue
-            name = self._conversation_name(m.conversation_id)
-            title = await self._topic_title(m.conversation_id, m.topic_id)
-            missed = MissedMessage(
-                message_id=m.id,
-                conversation_id=m.conversation_id,
-                conversation_name=name,
-                topic_id=m.topic_id,
-                topic_title=title,
-                urgent=m.urgent,
-                at=m.created_at,
-            )
-            self.collector.add(missed, mine)
-
-    def _conversation_name(self, conversation_id: int) -> str:
-        model = self._conversations
-        conv = model.conversation(model.row_of(conversation_id))
-        if conv is None:
-            return "a conversation"
-        return ("#" if conv.kind == "channel" else "") + model.title(conv)
-
-    async def _topic_title(self, conversation_id: int, topic_id: int | None) -> str:
-        if topic_id is None:
-            return ""
-        if topic_id not in self._topic_titles:
-            for t in await self._store.topics(conversation_id):
-                self._topic_titles[t.id] = t.title
-        return self._topic_titles.get(topic_id, "a topic")
 
     # --- the composer banner ----------------------------------------------------------------
 

@@ -11,15 +11,16 @@ from app.core.offhours.availability import (
     dnd_until_next_workday,
 )
 from app.core.offhours.schedule import Interval, WorkSchedule, default_schedule
+from app.features.offhours.catchup import OffPeriod, due_period, last_off_period
 from app.features.offhours.notify import (
     BreakthroughPolicy,
     BreakthroughRule,
     DigestThread,
     MissedMessage,
     OffSummary,
-    WhileOffCollector,
     may_break_through,
     notification_decision,
+    summarise,
 )
 from app.features.offhours.phrasing import (
     describe_availability,
@@ -38,9 +39,9 @@ __all__ = [
     "Dnd",
     "Interval",
     "MissedMessage",
+    "OffPeriod",
     "OffSummary",
     "Reason",
-    "WhileOffCollector",
     "WorkSchedule",
     "availability",
     "default_schedule",
@@ -48,10 +49,13 @@ __all__ = [
     "dnd_for",
     "dnd_until",
     "dnd_until_next_workday",
+    "due_period",
     "group_hint",
+    "last_off_period",
     "may_break_through",
     "notification_decision",
     "own_state",
     "send_hint",
+    "summarise",
     "when_phrase",
 ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from app.core.offhours.availability import Availability
+from app.features.offhours.catchup import OffPeriod
 
 BreakthroughRule = Literal["anyone", "manager_and_list", "never"]
 Decision = Literal["notify", "silent"]
@@ -114,44 +115,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-@dataclass
-class WhileOffCollector:
-    """Collects messages that arrive while off and hands out exactly one summary per off period,
-    at the first :meth:`update` that sees work resume. Feed it every availability change (or poll
-    it from a timer) and every arriving message."""
-
-    _off_since: dt.datetime | None = None
-    _missed: list[MissedMessage] = field(default_factory=list)
-    _seen: set[int] = field(default_factory=set)
-
-    @property
-    def pending(self) -> int:
-        return len(self._missed)
-
-    def update(self, availability: Availability, now: dt.datetime) -> OffSummary | None:
-        """Note the current availability; returns the summary when an off period just ended and
-        something arrived during it, else None (and never again for that period)."""
-        if availability.off:
-            if self._off_since is None:
-                self._off_since = now
-            return None
-        if self._off_since is None:
-            return None
-        since, missed = self._off_since, self._missed
-        self._off_since, self._missed, self._seen = None, [], set()
-        if not missed:
-            return None
-        return OffSummary(off_since=since, ended_at=now, threads=_group(missed))
-
-    def add(self, message: MissedMessage, availability: Availability) -> bool:
-        """Record ``message`` if it arrived while off; True when it was recorded."""
-        if not availability.off or message.message_id in self._seen:
-            return False
-        if self._off_since is None:
-            self._off_since = message.at
-        self._seen.add(message.message_id)
-        self._missed.append(message)
-        return True
+def summarise(missed: Iterable[MissedMessage], period: OffPeriod) -> OffSummary | None:
+    """The summary of ``period`` from the messages the store holds for it (those created inside
+    it count; duplicates once); None when nothing arrived, so a quiet night shows nothing."""
+    unique = {m.message_id: m for m in missed if period.covers(m.at)}
+    if not unique:
+        return None
+    return OffSummary(
+        off_since=period.start, ended_at=period.end, threads=_group(list(unique.values()))
+    )
 
 
 def _group(missed: list[MissedMessage]) -> tuple[DigestThread, ...]:

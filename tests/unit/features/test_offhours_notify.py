@@ -11,9 +11,10 @@ from app.features.offhours import (
     BreakthroughPolicy,
     BreakthroughRule,
     MissedMessage,
-    WhileOffCollector,
+    OffPeriod,
     may_break_through,
     notification_decision,
+    summarise,
 )
 
 T0 = dt.datetime(2026, 1, 5, 20, tzinfo=dt.UTC)
@@ -72,55 +73,40 @@ def missed(
     )
 
 
-def test_one_summary_when_work_starts_grouped_by_conversation_and_topic() -> None:
-    collector = WhileOffCollector()
-    assert collector.update(OFF, T0) is None
-    for m in [
-        missed(1, 10, 100, minutes=1),
-        missed(2, 20, 200, urgent=True, minutes=2),
-        missed(3, 10, 101, minutes=3),
-        missed(4, 10, 100, minutes=4),
-        missed(5, 30, None, urgent=True, minutes=5),
-    ]:
-        assert collector.add(m, OFF)
-    assert collector.update(OFF, T0 + dt.timedelta(hours=1)) is None
-    start = T0 + dt.timedelta(hours=13)
-    summary = collector.update(WORKING, start)
+PERIOD = OffPeriod(T0, T0 + dt.timedelta(hours=13))
+
+
+def test_the_summary_groups_by_conversation_and_topic_and_counts_urgent() -> None:
+    summary = summarise(
+        [
+            missed(1, 10, 100, minutes=1),
+            missed(2, 20, 200, urgent=True, minutes=2),
+            missed(3, 10, 101, minutes=3),
+            missed(4, 10, 100, minutes=4),
+            missed(5, 30, None, urgent=True, minutes=5),
+        ],
+        PERIOD,
+    )
     assert summary is not None
     assert summary.text() == "While you were off: 5 messages in 3 topics and 1 chat, 2 urgent"
-    assert (summary.off_since, summary.ended_at) == (T0, start)
+    assert (summary.off_since, summary.ended_at) == (PERIOD.start, PERIOD.end)
     assert [(t.conversation_id, t.topic_id, t.message_ids) for t in summary.threads] == [
         (10, 100, (1, 4)),
         (10, 101, (3,)),
         (20, 200, (2,)),
         (30, None, (5,)),
     ]
-    # Never twice for the same off period.
-    assert collector.update(WORKING, start) is None
-    assert collector.update(WORKING, start + dt.timedelta(minutes=1)) is None
 
 
-def test_the_next_off_period_gets_its_own_summary() -> None:
-    collector = WhileOffCollector()
-    collector.add(missed(1, 10, 100), OFF)
-    assert collector.update(WORKING, T0 + dt.timedelta(hours=13)) is not None
-    collector.update(OFF, T0 + dt.timedelta(days=1))
-    collector.add(missed(2, 10, 100, minutes=24 * 60 + 5), OFF)
-    second = collector.update(WORKING, T0 + dt.timedelta(days=1, hours=13))
-    assert second is not None and second.text() == "While you were off: 1 message in 1 topic"
+def test_only_messages_inside_the_period_count_and_each_once() -> None:
+    before = missed(1, 10, 100, minutes=-1)
+    inside = missed(2, 10, 100, minutes=5)
+    at_end = missed(3, 10, 100, minutes=13 * 60)  # work had started: not "while off"
+    summary = summarise([before, inside, inside, at_end], PERIOD)
+    assert summary is not None and summary.messages == 1 and summary.urgent == 0
+    assert summary.text() == "While you were off: 1 message in 1 topic"
 
 
 def test_nothing_arrived_means_no_summary() -> None:
-    collector = WhileOffCollector()
-    collector.update(OFF, T0)
-    assert collector.update(WORKING, T0 + dt.timedelta(hours=13)) is None
-
-
-def test_messages_while_working_and_duplicates_are_not_collected() -> None:
-    collector = WhileOffCollector()
-    assert not collector.add(missed(1, 10, 100), WORKING)
-    assert collector.add(missed(2, 10, 100), OFF)
-    assert not collector.add(missed(2, 10, 100), OFF)  # redelivered by sync
-    assert collector.pending == 1
-    summary = collector.update(WORKING, T0 + dt.timedelta(hours=1))
-    assert summary is not None and summary.messages == 1 and summary.urgent == 0
+    assert summarise([], PERIOD) is None
+    assert summarise([missed(1, 10, 100, minutes=-5)], PERIOD) is None

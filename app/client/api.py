@@ -261,6 +261,14 @@ class ApiClient:
         body = json.dumps({"until": until.isoformat() if until is not None else None})
         return _parse(wire.User, await self._request("PUT", "/api/v1/me/dnd", raw_json=body))
 
+    async def breakthrough(self) -> wire.MyBreakthrough:
+        """Who may wake me while I am off, as saved on the server (private to me)."""
+        return await self._get(wire.MyBreakthrough, "/api/v1/me/breakthrough")
+
+    async def set_breakthrough(self, req: wire.Breakthrough) -> wire.MyBreakthrough:
+        answer = await self._request("PUT", "/api/v1/me/breakthrough", body=req)
+        return _parse(wire.MyBreakthrough, answer)
+
     async def add_members(self, conversation_id: int, user_ids: list[int]) -> wire.Conversation:
         req = wire.MembersChange(user_ids=user_ids)
         response = await self._request(

@@ -271,6 +271,13 @@ class Session:
         """Do not disturb until ``until`` (None ends it); the event updates the store."""
         return await self.api.set_dnd(until)
 
+    async def breakthrough(self) -> wire.MyBreakthrough:
+        """Who may wake me while I am off, as the server keeps it for all my devices."""
+        return await self.api.breakthrough()
+
+    async def set_breakthrough(self, req: wire.Breakthrough) -> wire.MyBreakthrough:
+        return await self.api.set_breakthrough(req)
+
     async def open_direct_message(self, user_id: int) -> wire.Conversation:
         """The direct message with ``user_id``: created on the server the first time (it reaches
         the local store through sync, like every conversation), or the existing one."""

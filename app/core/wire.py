@@ -201,6 +201,25 @@ class DndSet(Model):
     until: Instant | None
 
 
+BreakthroughRule = Literal["anyone", "manager_and_list", "never"]
+
+
+class Breakthrough(Model):
+    """``PUT /api/v1/me/breakthrough``: who may wake me with urgent messages and urges while I am
+    off (``people`` besides my manager, under ``manager_and_list``). Private: only my devices
+    read it, so every machine I use decides the same."""
+
+    rule: BreakthroughRule = "anyone"
+    people: list[Id] = Field(default_factory=list, max_length=1000)
+
+
+class MyBreakthrough(Breakthrough):
+    """``GET``/``PUT /api/v1/me/breakthrough``'s answer; ``updated_at`` None means never set
+    (the defaults above apply, and a device may move a rule it kept locally to the server)."""
+
+    updated_at: dt.datetime | None = None
+
+
 # --- conversations and topics ---------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, QSettings, Qt, QTime
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -98,6 +98,10 @@ def strict_org(tmp_path: Path) -> Iterator[Org]:
     yield from _start(tmp_path, "urgent_offhours_per_hour=1")
 
 
+def _settings_path(tmp_path: Path, username: str, machine: str = "") -> Path:
+    return tmp_path / f"{username}{machine}.ini"
+
+
 _SESSIONS: dict[int, Session] = {}
 """The session behind each desktop the fixture made (by ``id(desktop)``), to restart it."""
 
@@ -114,9 +118,12 @@ def desktops(
     org's fake clock; sessions close afterwards."""
     sessions: list[Session] = []
 
-    async def make(org: Org, username: str, *, again: Session | None = None) -> Desktop:
-        """A first sign-in, or (``again``: that session, closed) the app started once more."""
-        data_dir = tmp_path / "clients" / username
+    async def make(
+        org: Org, username: str, *, again: Session | None = None, machine: str = ""
+    ) -> Desktop:
+        """A first sign-in, or (``again``: that session, closed) the app started once more;
+        ``machine`` names another computer of the same person (own data and settings)."""
+        data_dir = tmp_path / "clients" / f"{username}{machine}"
         if again is None:
             session = await Session.sign_in(
                 org.server.url,
@@ -132,7 +139,9 @@ def desktops(
                 again.account, keys=keys, data_dir=data_dir, clock=org.clock
             )
         sessions.append(session)
-        desktop = open_desktop(session, settings_path=tmp_path / f"{username}.ini", clock=org.clock)
+        desktop = open_desktop(
+            session, settings_path=_settings_path(tmp_path, username, machine), clock=org.clock
+        )
         _SESSIONS[id(desktop)] = session
         qtbot.addWidget(desktop.window)
         desktop.window.show()
@@ -472,3 +481,73 @@ def test_the_night_while_the_app_was_closed_is_summarised_once_across_restarts(
         arun(scenario(), timeout=120)
     finally:
         qapp.setQuitOnLastWindowClosed(quit_on_close)
+
+
+def _urgent_from(org: Org, who: str) -> StoredMessage:
+    return StoredMessage(
+        id=1,
+        conversation_id=org.dm,
+        sender_id=org.ids[who],
+        body="urgent",
+        created_at=EVENING,
+        client_msg_id="x",
+        urgent=True,
+    )
+
+
+def test_who_may_wake_me_moves_to_the_server_and_every_machine_follows_it(
+    qtbot: QtBot,
+    arun: Callable[..., Any],
+    org: Org,
+    desktops: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    # Li's laptop kept the rule per machine before it moved to the server.
+    old = QSettings(str(_settings_path(tmp_path, "li")), QSettings.Format.IniFormat)
+    old.setValue("offhours/breakthrough", "manager_and_list")
+    old.setValue("offhours/breakthrough_people", str(org.ids["dana"]))
+    old.sync()
+
+    def server_rule() -> dict[str, Any]:
+        with org.server.login("li") as c:
+            found: dict[str, Any] = c.get("/api/v1/me/breakthrough").json()
+            return found
+
+    async def scenario() -> None:
+        laptop: Desktop = await desktops(org, "li")
+        # First sync: the laptop's rule goes to the server and leaves the machine's settings.
+        await until(lambda: server_rule()["updated_at"] is not None, what="the rule moved")
+        assert (server_rule()["rule"], server_rule()["people"]) == (
+            "manager_and_list",
+            [org.ids["dana"]],
+        )
+        await until(lambda: laptop.window.offhours.controller.breakthrough.pending is False)
+        moved = QSettings(str(_settings_path(tmp_path, "li")), QSettings.Format.IniFormat)
+        assert not moved.contains("offhours/breakthrough")
+        assert laptop.gate.should_notify(_urgent_from(org, "dana"))
+        assert not laptop.gate.should_notify(_urgent_from(org, "kenji"))
+
+        # Li's second computer behaves the same without being told anything locally.
+        desk: Desktop = await desktops(org, "li", machine="-desk")
+        controller = desk.window.offhours.controller
+        await until(lambda: controller.breakthrough_rule() == "manager_and_list", what="adopted")
+        assert desk.gate.should_notify(_urgent_from(org, "dana"))
+        assert not desk.gate.should_notify(_urgent_from(org, "kenji"))
+
+        # A change on the second computer is saved to the server...
+        dialog = desk.window.offhours.open_settings()
+        assert dialog is not None
+        assert dialog.rule.currentData() == "manager_and_list"
+        dialog.rule.setCurrentIndex(dialog.rule.findData("never"))
+        assert not desk.gate.should_notify(_urgent_from(org, "dana")), "in force at once"
+        await until(lambda: server_rule()["rule"] == "never", what="saved to the server")
+        dialog.reject()
+        # ...and the laptop takes it when its connection comes back.
+        laptop.window.bridge.connection_did_change.emit("online")
+        await until(
+            lambda: laptop.window.offhours.controller.breakthrough_rule() == "never",
+            what="the laptop follows",
+        )
+        assert not laptop.gate.should_notify(_urgent_from(org, "dana"))
+
+    arun(scenario(), timeout=120)

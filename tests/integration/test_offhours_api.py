@@ -154,3 +154,39 @@ def test_urgent_notifications_to_people_who_are_off_are_limited_and_recorded(org
     # Once bob is working (DND over, hours cleared), urgent sends are not limited at all.
     assert bob.delete("/api/v1/me/schedule").json()["availability"]["off"] is False
     assert send(alice, cid, "fixed!", urgent=True).status_code == 201
+
+
+def test_the_breakthrough_rule_is_private_and_kept_with_the_schedule(org: Org) -> None:
+    _server, u = org
+    alice, bob = u["alice"], u["bob"]
+    bob_id, alice_id = my_id(bob), my_id(alice)
+    never_set = alice.get("/api/v1/me/breakthrough").json()
+    assert never_set == {"rule": "anyone", "people": [], "updated_at": None}
+    start = cursor(bob)
+
+    r = alice.put(
+        "/api/v1/me/breakthrough",
+        json={"rule": "manager_and_list", "people": [bob_id, bob_id, alice_id]},
+    )
+    assert r.status_code == 200, r.text
+    saved = r.json()
+    assert (saved["rule"], saved["people"]) == ("manager_and_list", [bob_id])
+    assert saved["updated_at"] is not None
+    assert alice.get("/api/v1/me/breakthrough").json() == saved  # any of Alice's devices
+    # A schedule saved afterwards leaves it alone, and it is nobody else's business.
+    hours = {"zone": "Europe/Berlin", "days": {"mon": ["09:00-17:00"]}}
+    assert alice.put("/api/v1/me/schedule", json=hours).status_code == 200
+    assert alice.get("/api/v1/me/breakthrough").json() == saved
+    seen_by_bob = bob.get(f"/api/v1/users/{alice_id}").json()
+    assert "breakthrough" not in seen_by_bob and "manager_and_list" not in str(seen_by_bob)
+    assert "manager_and_list" not in str(events_after(bob, start))
+    assert bob.get("/api/v1/me/breakthrough").json()["updated_at"] is None
+
+    for bad in (
+        {"rule": "sometimes"},
+        {"rule": "anyone", "people": [999999]},
+        {"rule": "anyone", "extra": 1},
+    ):
+        r = alice.put("/api/v1/me/breakthrough", json=bad)
+        assert r.status_code == 422, (bad, r.text)
+        assert r.json()["code"] == "validation_error"

@@ -137,6 +137,7 @@ class OffHoursScreens(QObject):
             set_allowed=c.set_allowed_ids,
             parent=self.window,
         )
+        c.breakthrough.save_failed.connect(self.settings_dialog.show_error)
         self.settings_dialog.show()
         return self.settings_dialog
 

@@ -44,6 +44,7 @@ from app.features.offhours.directory import AvailabilityBook, zone_of_user
 from ui.bridge import Bridge
 from ui.models.conversations import ConversationListModel
 from ui.offhours.banner import OffHoursBanner
+from ui.offhours.breakthrough import BreakthroughRemote, BreakthroughSetting
 from ui.offhours.catchup import SummaryKeeper
 from ui.people import People
 from ui.tasks import TaskGroup
@@ -53,14 +54,11 @@ log = logging.getLogger(__name__)
 
 TICK_MS = 15_000
 """How often time is looked at (work starting, DND running out, a colleague's day ending)."""
-RULE_KEY = "offhours/breakthrough"
-ALLOWED_KEY = "offhours/breakthrough_people"
-DEFAULT_RULE: BreakthroughRule = "anyone"
 WORKING = Availability(off=False, until=None, reason="working")
 
 
-class OffHoursRemote(Protocol):
-    """The session's online calls for my own working hours and do-not-disturb."""
+class OffHoursRemote(BreakthroughRemote, Protocol):
+    """The session's online calls for my own working hours, do-not-disturb and breakthrough."""
 
     async def set_schedule(self, schedule: wire.Schedule | None) -> wire.User: ...
     async def set_dnd(self, until: dt.datetime | None) -> wire.User: ...
@@ -97,7 +95,7 @@ class OffHours(QObject):
         self.banner = banner
         self.clock = clock
         self.remote = remote
-        self._settings = settings
+        self.breakthrough = BreakthroughSetting(store, remote, settings, parent=self)
         self._tasks = TaskGroup("offhours")
         self.default_schedule: wire.Schedule | None = None
         self.summaries = SummaryKeeper(store, conversations)
@@ -111,6 +109,7 @@ class OffHours(QObject):
         self.timer.timeout.connect(self.tick)
         bridge.store_did_change.connect(self.on_store_did_change)
         bridge.delivery_refused.connect(self.on_delivery_refused)
+        bridge.connection_did_change.connect(self.on_connection_did_change)
         people.people_did_change.connect(self.refresh)
         composer.place_did_change.connect(self.on_composer_place_did_change)
         banner.send_urgent_requested.connect(self.on_banner_send_urgent_requested)
@@ -119,7 +118,12 @@ class OffHours(QObject):
 
     def start(self) -> None:
         self._tasks.spawn(self._load_policy())
+        self._tasks.spawn(self.breakthrough.load())
         self.timer.start()
+
+    def on_connection_did_change(self, status: str) -> None:
+        if status == "online":  # (again): agree with the server on who may wake me
+            self._tasks.spawn(self.breakthrough.sync())
 
     def stop(self) -> None:
         self.timer.stop()
@@ -155,23 +159,19 @@ class OffHours(QObject):
         return AvailabilityBook(self.default_schedule, message.created_at).of(hours_only)
 
     def breakthrough_rule(self) -> BreakthroughRule:
-        value = self._settings.value(RULE_KEY, DEFAULT_RULE) if self._settings else DEFAULT_RULE
-        return value if value in ("anyone", "manager_and_list", "never") else DEFAULT_RULE
+        return self.breakthrough.rule
 
     def set_breakthrough_rule(self, rule: BreakthroughRule) -> None:
-        if self._settings is not None:
-            self._settings.setValue(RULE_KEY, rule)
-            self._settings.sync()
+        self.breakthrough.choose(wire.Breakthrough(rule=rule, people=sorted(self.allowed_ids())))
+        self._tasks.spawn(self.breakthrough.save())
 
     def allowed_ids(self) -> frozenset[int]:
         """Besides my manager, who may wake me under the "manager_and_list" rule."""
-        raw = self._settings.value(ALLOWED_KEY, "") if self._settings else ""
-        return frozenset(int(p) for p in str(raw or "").split(",") if p.strip().isdigit())
+        return self.breakthrough.people
 
     def set_allowed_ids(self, ids: frozenset[int]) -> None:
-        if self._settings is not None:
-            self._settings.setValue(ALLOWED_KEY, ",".join(str(i) for i in sorted(ids)))
-            self._settings.sync()
+        self.breakthrough.choose(wire.Breakthrough(rule=self.breakthrough.rule, people=sorted(ids)))
+        self._tasks.spawn(self.breakthrough.save())
 
     def policy(self) -> BreakthroughPolicy:
         me = self.me()

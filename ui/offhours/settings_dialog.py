@@ -2,8 +2,8 @@
 
 Hours, zone, days and dates are one schedule, saved to the server with Save (colleagues see it at
 once). Do-not-disturb acts immediately, like the tray's pause: it is a switch, not a form. Who may
-break through while I am off is my own choice on this device (the server only rate-limits urgent
-senders).
+break through while I am off acts immediately too; the server keeps it, privately, for all my
+devices (ui/offhours/breakthrough.py).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def _section(title: str, parent: QWidget) -> QLabel:
 
 
 class WorkingHoursDialog(QDialog):
-    """Edits my schedule (Save), my DND (at once) and my breakthrough rule (this device)."""
+    """Edits my schedule (Save), my DND (at once) and who may wake me (at once, all devices)."""
 
     saved = Signal(object)
     """The server's answer (my :class:`wire.User`) after Save or a DND change."""
@@ -402,6 +402,10 @@ class WorkingHoursDialog(QDialog):
         zone = self.zone.currentText().strip()
         days = {row.day: row.intervals() for row in self.days}
         return WorkSchedule(zone=zone, days=days, holidays=frozenset(self._holidays))
+
+    def show_error(self, text: str) -> None:
+        """Something I changed here did not fully take (e.g. not saved to the server)."""
+        self._fail(text)
 
     def _fail(self, text: str) -> None:
         self.error.setText(text)

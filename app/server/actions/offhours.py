@@ -12,10 +12,10 @@ import math
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from app.core import wire
-from app.core.errors import RateLimited
+from app.core.errors import RateLimited, Unprocessable
 from app.server import presence, queries
 from app.server.actions.base import Tx, dump
 from app.server.auth import Caller
@@ -139,3 +139,44 @@ def check_breakthrough(
         ],
     )
     return off
+
+
+def my_breakthrough(conn: Connection, caller: Caller) -> wire.MyBreakthrough:
+    """The caller's own breakthrough rule (defaults with ``updated_at`` None when never set)."""
+    row = conn.execute(
+        select(user_offhours.c.breakthrough).where(user_offhours.c.user_id == caller.user_id)
+    ).first()
+    if row is None or row.breakthrough is None:
+        return wire.MyBreakthrough()
+    return wire.MyBreakthrough.model_validate(row.breakthrough)
+
+
+def set_breakthrough(tx: Tx, caller: Caller, req: wire.Breakthrough) -> wire.MyBreakthrough:
+    """Who may wake the caller while off. Private, so no event: the caller's other devices read
+    it when they start or reconnect (a new event type would break clients that validate the
+    event stream strictly). Unknown people are refused; the caller is dropped from the list."""
+    people = sorted(set(req.people) - {caller.user_id})
+    known = {int(r.id) for r in tx.conn.execute(select(users.c.id).where(users.c.id.in_(people)))}
+    if unknown := [p for p in people if p not in known]:
+        raise Unprocessable(
+            f"No such people: {', '.join(map(str, unknown))}.", code="validation_error"
+        )
+    mine = wire.MyBreakthrough(rule=req.rule, people=people, updated_at=tx.now)
+    stored = dump(mine)
+    if _row(tx, caller.user_id) is None:
+        tx.conn.execute(
+            insert(user_offhours).values(
+                user_id=caller.user_id,
+                schedule=None,
+                dnd_until=None,
+                breakthrough=stored,
+                updated_at=tx.now,
+            )
+        )
+    else:
+        tx.conn.execute(
+            update(user_offhours)
+            .where(user_offhours.c.user_id == caller.user_id)
+            .values(breakthrough=stored)
+        )
+    return mine

@@ -50,3 +50,25 @@ async def delete_schedule(service: Svc, token: TokenHash) -> wire.User:
 )
 async def put_dnd(req: wire.DndSet, service: Svc, token: TokenHash) -> wire.User:
     return await service.write(token, offhours.set_dnd, req.until)
+
+
+@router.get(
+    "/me/breakthrough",
+    response_model=wire.MyBreakthrough,
+    responses=problems(401),
+    summary="Who may wake you with urgent messages while you are off (private to you)",
+)
+async def get_breakthrough(service: Svc, token: TokenHash) -> wire.MyBreakthrough:
+    return await service.read(token, offhours.my_breakthrough)
+
+
+@router.put(
+    "/me/breakthrough",
+    response_model=wire.MyBreakthrough,
+    responses=problems(401, 422),
+    summary="Set who may wake you with urgent messages while you are off; returns it",
+)
+async def put_breakthrough(
+    req: wire.Breakthrough, service: Svc, token: TokenHash
+) -> wire.MyBreakthrough:
+    return await service.write(token, offhours.set_breakthrough, req)

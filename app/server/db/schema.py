@@ -238,6 +238,9 @@ user_offhours = Table(
     Column("schedule", JSON, nullable=True),
     Column("dnd_until", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Private to the user: {"rule", "people", "updated_at"} (wire.MyBreakthrough); never in
+    # user payloads or events.
+    Column("breakthrough", JSON, nullable=True),
 )
 
 # Every urgent notification (an urgent send or an urge) that reached someone who was off.

@@ -1,0 +1,26 @@
+"""The user's breakthrough rule and people, kept with their off-hours (issue 6).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-22 04:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("user_offhours", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("breakthrough", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("user_offhours", schema=None) as batch_op:
+        batch_op.drop_column("breakthrough")

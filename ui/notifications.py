@@ -125,7 +125,9 @@ class Notifier(QObject):
 
     def _reason(self, m: StoredMessage, urge: Urge | None) -> Reason | None:
         if urge is not None:
-            return "urge" if self.gate.should_notify(replace(m, urgent=True)) else None
+            # The gate judges the urge: who urged (not who wrote) and when (not when written).
+            urged = replace(m, urgent=True, sender_id=urge.by, created_at=urge.at or m.created_at)
+            return "urge" if self.gate.should_notify(urged) else None
         me = self._people.me_id
         if m.sender_id == me or m.deleted or m.conversation_id == self._shown_conversation():
             return None

@@ -320,7 +320,7 @@ def _apply_event(conn: Connection, cs: ChangeSet, event: Any, me: int | None) ->
         put_read_marker(conn, cs, event.marker, me)
     elif isinstance(event, MessageUrged):
         if event.user_id == me:
-            cs.urges.append(Urge(event.conversation_id, event.message_id, event.by))
+            cs.urges.append(Urge(event.conversation_id, event.message_id, event.by, event.at))
     elif isinstance(event, UserUpdated):
         put_user(conn, cs, event.user)
     elif isinstance(event, PolicyUpdated):

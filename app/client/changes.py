@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,8 @@ class Urge:
     conversation_id: int
     message_id: int
     by: int
+    at: dt.datetime | None = None
+    """When it was urged (the message itself may be old)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -551,3 +551,39 @@ def test_who_may_wake_me_moves_to_the_server_and_every_machine_follows_it(
         assert not laptop.gate.should_notify(_urgent_from(org, "dana"))
 
     arun(scenario(), timeout=120)
+
+
+def test_an_urge_at_work_on_a_message_from_the_night_is_judged_now(
+    arun: Callable[..., Any], org: Org, desktops: Callable[..., Any]
+) -> None:
+    """Written while Li was off (quiet), urged once Li is at work: the urge notifies, even under
+    "From no one", because it is judged at the time it was urged."""
+    _post(org.server, "li", "/api/v1/me/breakthrough", {"rule": "never"})
+
+    def kenji(path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        with org.server.login("kenji") as c:
+            r = c.post(path, json=body)
+            assert r.is_success, r.text
+            answer: dict[str, Any] = r.json()
+            return answer
+
+    async def scenario() -> None:
+        li: Desktop = await desktops(org, "li")
+        await _open(li, org.dm)  # not the group, which stays off screen
+        controller = li.window.offhours.controller
+        await until(lambda: controller.breakthrough_rule() == "never", what="Li's rule")
+        message = kenji(
+            f"/api/v1/conversations/{org.group}/messages",
+            {"client_msg_id": uuid.uuid4().hex, "body": "Figures for the board", "urgent": True},
+        )
+        await until(lambda: li.window.conversations.total_unread() >= 1, what="stored")
+        await asyncio.sleep(0.3)
+        assert li.notifier.shown == [], "urgent, but Li lets no one through at night"
+        org.clock.set(MORNING + dt.timedelta(minutes=5))
+        kenji(f"/api/v1/messages/{message['id']}/urge")
+        await until(lambda: len(li.notifier.shown) >= 1, what="the urge")
+        assert [(n.reason, n.body) for n in li.notifier.shown] == [
+            ("urge", "Figures for the board")
+        ]
+
+    arun(scenario(), timeout=120)

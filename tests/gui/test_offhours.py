@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, QSettings, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, QSettings, Qt, QTime
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -353,8 +353,17 @@ def test_working_hours_screen_saves_to_the_server_and_dnd_acts_at_once(
         assert saved["holidays"] == ["2026-01-12", "2026-01-13", "2026-01-14"]
 
         # Do not disturb is a switch: it acts at once, and my state follows.
-        dialog = screens.open_settings()
-        assert dialog is not None
+        menu = [a.text() for a in state.menu_.actions() if a.isVisible() and a.text()]
+        assert menu == [
+            "Do not disturb for 1 hour",
+            "Do not disturb until tomorrow's start",
+            "Do not disturb until a time…",
+            "Working hours and do not disturb…",
+        ]
+        state.menu_.triggered.emit(state.until_action)  # "until a time" opens the time picker
+        dialog = screens.settings_dialog
+        assert dialog is not None and dialog.isVisible()
+        await until(lambda: dialog.focusWidget() is dialog.dnd_until, what="the time picker")
         qtbot.mouseClick(dialog.dnd_hour, Qt.MouseButton.LeftButton)
         await until(lambda: state.text() == "☾ Do not disturb until 21:00 today", what="DND on")
         with org.server.login("kenji") as c:
@@ -363,6 +372,12 @@ def test_working_hours_screen_saves_to_the_server_and_dnd_acts_at_once(
         await until(dialog.dnd_off.isEnabled, what="Turn off enabled")
         qtbot.mouseClick(dialog.dnd_off, Qt.MouseButton.LeftButton)
         await until(lambda: state.text() == "☾ Off work until 09:00 tomorrow", what="DND off")
+        # Until a time I choose, read and written in my own zone (Berlin: it is 20:00 there).
+        dialog.dnd_until.setDateTime(QDateTime(QDate(2026, 1, 5), QTime(22, 30)))
+        qtbot.mouseClick(dialog.dnd_until_button, Qt.MouseButton.LeftButton)
+        await until(lambda: state.text() == "☾ Do not disturb until 22:30 today", what="until")
+        qtbot.mouseClick(dialog.dnd_off, Qt.MouseButton.LeftButton)
+        await until(lambda: state.text() == "☾ Off work until 09:00 tomorrow", what="off again")
 
         # Who may break through is mine to choose: "From no one" silences urgent ones too.
         urgent = StoredMessage(

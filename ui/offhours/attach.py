@@ -87,6 +87,11 @@ class OffHoursScreens(QObject):
         self.digest.activateWindow()
 
     def on_button_dnd_requested(self, choice: str) -> None:
+        if choice == "until":  # a time is chosen where the other choices are, in the dialog
+            dialog = self.open_settings()
+            if dialog is not None:
+                dialog.focus_dnd_time()
+            return
         remote = self.controller.remote
         me = self.controller.me()
         if remote is None or me is None:

@@ -11,7 +11,7 @@ from app.features.offhours import Availability
 
 class MyStateButton(QToolButton):
     dnd_requested = Signal(str)
-    """ "hour", "tomorrow" or "off"."""
+    """ "hour", "tomorrow", "until" (choose a time) or "off"."""
     settings_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -22,15 +22,17 @@ class MyStateButton(QToolButton):
         self.menu_ = QMenu(self)
         self.hour_action = QAction("Do not disturb for 1 hour", self.menu_)
         self.tomorrow_action = QAction("Do not disturb until tomorrow's start", self.menu_)
+        self.until_action = QAction("Do not disturb until a time…", self.menu_)
         self.off_action = QAction("Turn do not disturb off", self.menu_)
         self.settings_action = QAction("Working hours and do not disturb…", self.menu_)
-        for action in (self.hour_action, self.tomorrow_action, self.off_action):
+        for action in (self.hour_action, self.tomorrow_action, self.until_action, self.off_action):
             self.menu_.addAction(action)
         self.menu_.addSeparator()
         self.menu_.addAction(self.settings_action)
         self.setMenu(self.menu_)
         self.hour_action.setData("hour")
         self.tomorrow_action.setData("tomorrow")
+        self.until_action.setData("until")
         self.off_action.setData("off")
         # One slot for the menu, no lambdas: a lambda holding ``self`` in a connection makes a
         # reference cycle that the garbage collector may break on a worker thread, where Qt

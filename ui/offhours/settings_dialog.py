@@ -403,6 +403,11 @@ class WorkingHoursDialog(QDialog):
         days = {row.day: row.intervals() for row in self.days}
         return WorkSchedule(zone=zone, days=days, holidays=frozenset(self._holidays))
 
+    def focus_dnd_time(self) -> None:
+        """Opened for "Do not disturb until a time…": the time picker, ready to type in."""
+        self.dnd_until.setFocus()
+        self.dnd_until.setSelectedSection(QDateTimeEdit.Section.HourSection)
+
     def show_error(self, text: str) -> None:
         """Something I changed here did not fully take (e.g. not saved to the server)."""
         self._fail(text)

@@ -293,7 +293,7 @@ def test_urgent_allowance_refusal_is_explained_and_the_text_is_kept(
             qtbot.mouseClick(banner.urgent_button, Qt.MouseButton.LeftButton)
         # The server allows one an hour: the second is refused with its problem+json detail.
         await until(lambda: banner.mood == "refused", what="the refusal")
-        assert "you may send 1 urgent notifications an hour to people who are off" in banner.text
+        assert "you may send 1 urgent notification an hour to people who are off" in banner.text
         assert banner.plain_button.isVisible() and not banner.urgent_button.isVisible()
         await until(
             lambda: ("Second urgent", True, "failed") in _messages(dana), what="kept, marked failed"

@@ -29,6 +29,12 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _span(summary: OffSummary) -> str:
+    """The off period on this computer's clock, e.g. "Mon 17:00 – Tue 09:00"."""
+    start, end = summary.off_since.astimezone(), summary.ended_at.astimezone()
+    return f"{start:%a %H:%M} – {end:%a %H:%M}"
+
+
 def _what(messages: int, urgent: int) -> str:
     text = _count(messages, "message")
     return f"{text} · {urgent} urgent" if urgent else text
@@ -46,7 +52,11 @@ class DigestDialog(QDialog):
         title = QLabel("While you were off", self)
         title.setObjectName("dialogTitle")
         lead = summary.text().removeprefix("While you were off: ")
-        self.subtitle = QLabel(f"{lead[:1].upper()}{lead[1:]}. Choose one to open it.", self)
+        self.subtitle = QLabel(
+            f"{lead[:1].upper()}{lead[1:]}, not read yet.\n"
+            f"Written {_span(summary)}. Choose one to open it.",
+            self,
+        )
         self.subtitle.setObjectName("digestSubtitle")
         self.subtitle.setWordWrap(True)
         self.tree = QTreeWidget(self)
@@ -75,7 +85,7 @@ class DigestDialog(QDialog):
         self.buttons.rejected.connect(self.accept)
         self.tree.itemActivated.connect(self.on_tree_item_activated)
         self.tree.itemClicked.connect(self.on_tree_item_activated)
-        self.resize(460, 420)
+        self.resize(480, self._fitting_height())
         cover(self)  # lists where messages arrived: the organisation's watermark applies
 
     def _fill(self, summary: OffSummary) -> None:
@@ -110,6 +120,16 @@ class DigestDialog(QDialog):
                     child.setForeground(1, red)
                 top.addChild(child)
             top.setExpanded(True)
+
+    def _fitting_height(self) -> int:
+        """Tall enough for every line without a gap under them (scrolls beyond ~12 lines)."""
+        rows = sum(
+            1 + self.tree.topLevelItem(i).childCount() for i in range(self.tree.topLevelItemCount())
+        )
+        row = max(self.tree.sizeHintForRow(0), self.fontMetrics().height() + 8)
+        tree = min(max(rows, 3), 12) * row + 2 * self.tree.frameWidth() + 8
+        chrome = self.sizeHint().height() - self.tree.sizeHint().height()
+        return max(220, chrome + tree)
 
     def lines(self) -> list[str]:
         """Every line as the user reads it, top to bottom (tests, accessibility checks)."""

@@ -121,7 +121,8 @@ def check_breakthrough(
         who = "1 of the recipients is" if len(off) == 1 else f"{len(off)} of the recipients are"
         raise RateLimited(
             f"{who} off work; you may send {limit} urgent "
-            "notifications an hour to people who are off. Send it without urgency, or later.",
+            f"notification{'' if limit == 1 else 's'} an hour to people who are off. "
+            "Send it without urgency, or later.",
             retry_after=retry,
             code="offhours_urgent_limit",
         )

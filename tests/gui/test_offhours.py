@@ -433,6 +433,9 @@ def test_the_night_while_the_app_was_closed_is_summarised_once_across_restarts(
         await session.aclose()
         started: Desktop = await desktops(org, "li", again=session)
         await until(lambda: _session(started).sync.caught_up, what="caught up")
+        # What the summary needs, so "no summary" below is a decision, not a wait.
+        await until(lambda: started.window.conversations.rowCount() >= 2, what="the list")
+        await until(lambda: started.window.offhours.controller.policy_loaded, what="the policy")
         return started
 
     async def scenario() -> None:
@@ -498,6 +501,11 @@ def test_the_night_while_the_app_was_closed_is_summarised_once_across_restarts(
         qapp.setQuitOnLastWindowClosed(quit_on_close)
 
 
+def _has_legacy_rule(path: Path) -> bool:
+    """Whether a machine's settings file still holds the rule of earlier versions."""
+    return QSettings(str(path), QSettings.Format.IniFormat).contains("offhours/breakthrough")
+
+
 def _urgent_from(org: Org, who: str) -> StoredMessage:
     return StoredMessage(
         id=1,
@@ -536,16 +544,23 @@ def test_who_may_wake_me_moves_to_the_server_and_every_machine_follows_it(
             "manager_and_list",
             [org.ids["dana"]],
         )
-        await until(lambda: laptop.window.offhours.controller.breakthrough.pending is False)
-        moved = QSettings(str(_settings_path(tmp_path, "li")), QSettings.Format.IniFormat)
-        assert not moved.contains("offhours/breakthrough")
+        await until(lambda: not _has_legacy_rule(_settings_path(tmp_path, "li")), what="moved")
+        assert not laptop.window.offhours.controller.breakthrough.pending
         assert laptop.gate.should_notify(_urgent_from(org, "dana"))
         assert not laptop.gate.should_notify(_urgent_from(org, "kenji"))
 
-        # Li's second computer behaves the same without being told anything locally.
+        # Li's second computer behaves the same; its own old local rule gives way to the
+        # server's, which is already set.
+        desk_settings = _settings_path(tmp_path, "li", "-desk")
+        other = QSettings(str(desk_settings), QSettings.Format.IniFormat)
+        other.setValue("offhours/breakthrough", "anyone")
+        other.sync()
         desk: Desktop = await desktops(org, "li", machine="-desk")
         controller = desk.window.offhours.controller
         await until(lambda: controller.breakthrough_rule() == "manager_and_list", what="adopted")
+        await until(lambda: not _has_legacy_rule(desk_settings), what="the old rule dropped")
+        assert not controller.breakthrough.pending
+        assert server_rule()["rule"] == "manager_and_list"
         assert desk.gate.should_notify(_urgent_from(org, "dana"))
         assert not desk.gate.should_notify(_urgent_from(org, "kenji"))
 

@@ -101,7 +101,7 @@ class OffHours(QObject):
         self.summaries = SummaryKeeper(store, conversations)
         self._caught_up = caught_up or (lambda: True)
         """Whether sync has brought the store up to date (the summary waits for it)."""
-        self._policy_loaded = False
+        self.policy_loaded = False
         self._mine: tuple[Availability, dt.datetime | None] | None = None
         self._refused: tuple[OutboxItem, str] | None = None
         self.timer = QTimer(self)
@@ -131,7 +131,7 @@ class OffHours(QObject):
 
     async def _load_policy(self) -> None:
         self.default_schedule = (await self._store.policy()).default_schedule
-        self._policy_loaded = True
+        self.policy_loaded = True
         self.refresh()
 
     # --- who is off -------------------------------------------------------------------------
@@ -214,7 +214,7 @@ class OffHours(QObject):
     async def _summarise(self, me: wire.User, now: dt.datetime) -> None:
         """Hand out the summary of the off period that just ended, once (see SummaryKeeper);
         only with the organisation default known and the store caught up with the server."""
-        if not (self._policy_loaded and self._caught_up()) or not self._conversations.rowCount():
+        if not (self.policy_loaded and self._caught_up()) or not self._conversations.rowCount():
             return
         summary = await self.summaries.check(me, self.default_schedule, now)
         if summary is not None:

@@ -182,11 +182,10 @@ def test_the_breakthrough_rule_is_private_and_kept_with_the_schedule(org: Org) -
     assert "manager_and_list" not in str(events_after(bob, start))
     assert bob.get("/api/v1/me/breakthrough").json()["updated_at"] is None
 
-    for bad in (
-        {"rule": "sometimes"},
-        {"rule": "anyone", "people": [999999]},
-        {"rule": "anyone", "extra": 1},
-    ):
+    for bad in ({"rule": "sometimes"}, {"rule": "anyone", "extra": 1}, {"people": [0]}):
         r = alice.put("/api/v1/me/breakthrough", json=bad)
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["code"] == "validation_error"
+    r = alice.put("/api/v1/me/breakthrough", json={"rule": "anyone", "people": [999999]})
+    assert (r.status_code, r.json()["code"]) == (404, "not_found")
+    assert alice.get("/api/v1/me/breakthrough").json() == saved, "a refusal changes nothing"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, func, insert, select, update
 
 from app.core import wire
-from app.core.errors import RateLimited, Unprocessable
+from app.core.errors import NotFound, RateLimited
 from app.server import presence, queries
 from app.server.actions.base import Tx, dump
 from app.server.auth import Caller
@@ -155,13 +155,11 @@ def my_breakthrough(conn: Connection, caller: Caller) -> wire.MyBreakthrough:
 def set_breakthrough(tx: Tx, caller: Caller, req: wire.Breakthrough) -> wire.MyBreakthrough:
     """Who may wake the caller while off. Private, so no event: the caller's other devices read
     it when they start or reconnect (a new event type would break clients that validate the
-    event stream strictly). Unknown people are refused; the caller is dropped from the list."""
+    event stream strictly). An unknown person is 404, as for members; the caller is dropped."""
     people = sorted(set(req.people) - {caller.user_id})
     known = {int(r.id) for r in tx.conn.execute(select(users.c.id).where(users.c.id.in_(people)))}
     if unknown := [p for p in people if p not in known]:
-        raise Unprocessable(
-            f"No such people: {', '.join(map(str, unknown))}.", code="validation_error"
-        )
+        raise NotFound(f"No such user: {unknown[0]}.")  # as for conversation members
     mine = wire.MyBreakthrough(rule=req.rule, people=people, updated_at=tx.now)
     stored = dump(mine)
     if _row(tx, caller.user_id) is None:

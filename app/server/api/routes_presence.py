@@ -65,7 +65,7 @@ async def get_breakthrough(service: Svc, token: TokenHash) -> wire.MyBreakthroug
 @router.put(
     "/me/breakthrough",
     response_model=wire.MyBreakthrough,
-    responses=problems(401, 422),
+    responses=problems(401, 404, 422),
     summary="Set who may wake you with urgent messages while you are off; returns it",
 )
 async def put_breakthrough(

@@ -20,6 +20,8 @@ class CalendarServer:
     files: dict[str, bytes]
     """Path (without query) → body served as text/calendar; anything else is 404."""
     requests: list[str] = field(default_factory=list)
+    failing: int | None = None
+    """When set, every request is answered with this status (a server having a bad minute)."""
 
 
 @contextmanager
@@ -29,6 +31,9 @@ def serving_calendars(files: dict[str, bytes]) -> Iterator[CalendarServer]:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             served.requests.append(self.path)
+            if served.failing is not None:
+                self.send_error(served.failing)
+                return
             body = served.files.get(self.path.split("?")[0])
             if body is None:
                 self.send_error(404)

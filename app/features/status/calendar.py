@@ -1,20 +1,35 @@
-"""Meetings for "In a meeting until 15:00": a list source and a minimal ICS (VEVENT) reader.
+"""Meetings for "In a meeting until 15:00": a list source, and ICS calendars read with libraries.
 
-The reader is deliberately small instead of depending on the ``icalendar`` package: it reads
-VEVENTs' DTSTART, DTEND or DURATION, SUMMARY, STATUS and TRANSP, with UTC, TZID (IANA names) and
-floating times. It does not expand RRULE (a recurring meeting counts at its first occurrence
-only), skips all-day events (they are not meetings), cancelled and "free" (transparent) events, and
-reads unknown TZIDs (e.g. Windows zone names) as the default zone.
+Company calendars (Outlook, Google, Nextcloud exports) are mostly recurring meetings, moved or
+cancelled occurrences and time zones written in several dialects, so the reading is left to
+``icalendar`` (RFC 5545 parsing; IANA and Windows zone names, VTIMEZONE definitions) and
+``recurring-ical-events`` (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides, X-WR-TIMEZONE). This
+module only decides what counts as a meeting: a timed occurrence that is not cancelled and not
+marked free. All-day events are days, not meetings. Expanding is done for a window around "now"
+because a recurring series has no end; :class:`IcsCalendar` keeps the parsed calendar so the
+window can be moved on without reading the text again. Both parsing and expanding are CPU work
+for large calendars: callers run them on a worker thread (see ``calendar_feed``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+
+log = logging.getLogger(__name__)
+
+BEFORE = dt.timedelta(days=1)
+"""How far back occurrences are expanded: a meeting that started yesterday can still be on."""
+AHEAD = dt.timedelta(days=2)
+"""How far ahead occurrences are expanded (the window is moved on long before it runs out)."""
 
 
 @dataclass(frozen=True)
@@ -41,128 +56,98 @@ class InMemoryCalendar:
 
 
 def current_meeting(meetings: Iterable[Meeting], now: dt.datetime) -> Meeting | None:
-    """The meeting going on at ``now``; of overlapping ones, the one ending last."""
+    """The meeting going on at ``now`` (of overlapping ones, the one ending last), with its end
+    moved to the end of the busy block it belongs to: back-to-back or overlapping meetings make
+    one "In a meeting until" that lasts until the last of them is over."""
+    meetings = list(meetings)
     ongoing = [m for m in meetings if m.start <= now < m.end]
-    return max(ongoing, key=lambda m: m.end) if ongoing else None
-
-
-_DURATION = re.compile(
-    r"^(?P<sign>[+-])?P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$"
-)
-
-
-def _unfold(text: str) -> list[str]:
-    lines: list[str] = []
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if raw[:1] in (" ", "\t") and lines:
-            lines[-1] += raw[1:]
-        elif raw:
-            lines.append(raw)
-    return lines
-
-
-def _split(line: str) -> tuple[str, dict[str, str], str]:
-    """``NAME;P=V;Q="x:y":value`` → (NAME, {P: V, Q: x:y}, value)."""
-    in_quotes = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            in_quotes = not in_quotes
-        elif ch == ":" and not in_quotes:
-            head, value = line[:i], line[i + 1 :]
-            break
-    else:
-        return line.upper(), {}, ""
-    name, *params = head.split(";")
-    parsed = {}
-    for p in params:
-        key, _, val = p.partition("=")
-        parsed[key.upper()] = val.strip('"')
-    return name.upper(), parsed, value
-
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
-
-
-def _when(value: str, params: dict[str, str], default_zone: ZoneInfo) -> dt.datetime | None:
-    """A DATE-TIME as an aware datetime; None for DATE values (all-day) or garbage."""
-    if params.get("VALUE") == "DATE" or len(value) == 8:
+    if not ongoing:
         return None
-    try:
-        naive = dt.datetime.strptime(value.rstrip("Zz"), "%Y%m%dT%H%M%S")
-    except ValueError:
-        return None
-    if value.endswith(("Z", "z")):
-        return naive.replace(tzinfo=dt.UTC)
-    zone = default_zone
-    if "TZID" in params:
+    current = max(ongoing, key=lambda m: m.end)
+    end = current.end
+    for m in sorted((m for m in meetings if m.end > end), key=lambda m: m.start):
+        if m.start > end:
+            break  # a gap: the busy block is over
+        end = max(end, m.end)
+    return current if end == current.end else dataclasses.replace(current, end=end)
+
+
+class IcsCalendar:
+    """A parsed ICS calendar; :meth:`meetings_between` expands it for a window of time."""
+
+    def __init__(self, calendar: icalendar.Calendar, *, default_zone: ZoneInfo) -> None:
+        self._calendar = calendar
+        self._zone = default_zone
+        self.series = len(
+            [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e and _is_meeting(e)]
+        )
+        """How many meetings (a recurring series counts once) the calendar defines."""
+
+    @classmethod
+    def from_text(cls, text: str, *, default_zone: ZoneInfo) -> IcsCalendar:
+        """Parse ``text``; raises ValueError when it is not an iCalendar at all. Single broken
+        events are kept out later, when expanding, instead of failing the whole calendar."""
+        parsed = icalendar.Calendar.from_ical(text)  # ValueError on garbage
+        if not isinstance(parsed, icalendar.Calendar):
+            raise ValueError("not a VCALENDAR")
+        return cls(parsed, default_zone=default_zone)
+
+    def meetings_between(self, start: dt.datetime, end: dt.datetime) -> list[Meeting]:
+        """The meetings overlapping [start, end), sorted; never raises on odd calendars."""
         try:
-            zone = ZoneInfo(params["TZID"])
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = default_zone
-    return naive.replace(tzinfo=zone)
+            query = recurring_ical_events.of(self._calendar, skip_bad_series=True)
+            occurrences = query.between(start, end)
+        except Exception as exc:  # a calendar the library cannot expand at all: no meetings
+            log.warning("calendar cannot be expanded: %s", type(exc).__name__)
+            return []
+        meetings = [m for m in map(self._meeting, occurrences) if m is not None]
+        return sorted(meetings, key=lambda m: (m.start, m.end))
+
+    def meetings_around(self, now: dt.datetime) -> list[Meeting]:
+        """The meetings from a day before ``now`` to two days after it."""
+        return self.meetings_between(now - BEFORE, now + AHEAD)
+
+    def _meeting(self, event: icalendar.Event) -> Meeting | None:
+        if not _is_meeting(event):
+            return None
+        try:
+            start, end = event.start, event.end
+        except (icalendar.IncompleteComponent, icalendar.InvalidCalendar, ValueError):
+            return None
+        if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+            return None
+        start, end = self._aware(start), self._aware(end)
+        if end <= start:
+            return None
+        return Meeting(start=start, end=end, title=str(event.get("SUMMARY", "")))
+
+    def _aware(self, when: dt.datetime) -> dt.datetime:
+        """Floating times (no zone, no UTC) are the viewer's local time."""
+        return when if when.tzinfo is not None else when.replace(tzinfo=self._zone)
 
 
-def _duration(value: str) -> dt.timedelta | None:
-    m = _DURATION.match(value.strip())
-    if not m:
-        return None
-    parts = {k: int(v) for k, v in m.groupdict().items() if v and k != "sign"}
-    delta = dt.timedelta(
-        weeks=parts.get("w", 0),
-        days=parts.get("d", 0),
-        hours=parts.get("h", 0),
-        minutes=parts.get("m", 0),
-        seconds=parts.get("s", 0),
-    )
-    return -delta if m.group("sign") == "-" else delta
+def _is_meeting(event: icalendar.Component) -> bool:
+    """Timed, not cancelled, and busy: "free" (transparent) time is not a meeting."""
+    if _upper(event.get("STATUS")) == "CANCELLED":
+        return False
+    if _upper(event.get("TRANSP")) == "TRANSPARENT":
+        return False
+    if _upper(event.get("X-MICROSOFT-CDO-BUSYSTATUS")) == "FREE":  # Outlook's "Show as: Free"
+        return False
+    start = event.get("DTSTART")  # a broken one is another type (icalendar 7: vBroken)
+    return isinstance(start, icalendar.vDDDTypes) and isinstance(start.dt, dt.datetime)
 
 
-def parse_ics(text: str, *, default_zone: ZoneInfo) -> list[Meeting]:
-    """The timed, busy, not-cancelled VEVENTs of an ICS text, sorted by start; never raises on
-    malformed input (bad events are skipped)."""
-    meetings: list[Meeting] = []
-    depth = 0  # components nested inside the VEVENT (VALARM) are ignored
-    event: dict[str, tuple[dict[str, str], str]] | None = None
-    for line in _unfold(text):
-        name, params, value = _split(line)
-        if name == "BEGIN":
-            if event is not None:
-                depth += 1
-            elif value.upper() == "VEVENT":
-                event = {}
-        elif name == "END":
-            if depth:
-                depth -= 1
-            elif event is not None and value.upper() == "VEVENT":
-                meeting = _meeting(event, default_zone)
-                if meeting:
-                    meetings.append(meeting)
-                event = None
-        elif event is not None and not depth:
-            event.setdefault(name, (params, value))
-    return sorted(meetings, key=lambda m: (m.start, m.end))
+def _upper(value: Any) -> str:
+    return str(value).strip().upper() if value is not None else ""
 
 
-def _meeting(
-    event: dict[str, tuple[dict[str, str], str]], default_zone: ZoneInfo
-) -> Meeting | None:
-    if event.get("STATUS", ({}, ""))[1].upper() == "CANCELLED":
-        return None
-    if event.get("TRANSP", ({}, ""))[1].upper() == "TRANSPARENT":
-        return None
-    if "DTSTART" not in event:
-        return None
-    start = _when(event["DTSTART"][1], event["DTSTART"][0], default_zone)
-    if start is None:
-        return None
-    end: dt.datetime | None = None
-    if "DTEND" in event:
-        end = _when(event["DTEND"][1], event["DTEND"][0], default_zone)
-    elif "DURATION" in event:
-        length = _duration(event["DURATION"][1])
-        end = start + length if length is not None else None
-    if end is None or end <= start:
-        return None
-    return Meeting(start=start, end=end, title=_unescape(event.get("SUMMARY", ({}, ""))[1]))
+def parse_ics(
+    text: str, *, default_zone: ZoneInfo, start: dt.datetime, end: dt.datetime
+) -> list[Meeting]:
+    """The meetings of an ICS text overlapping [start, end); [] for anything unreadable."""
+    try:
+        calendar = IcsCalendar.from_text(text, default_zone=default_zone)
+    except ValueError:
+        return []
+    return calendar.meetings_between(start, end)

@@ -2,10 +2,17 @@
 
 Reading never blocks the GUI: :meth:`CalendarFeed.refresh` is a coroutine. A file is looked at on
 a worker thread and re-read only when it changed (every few seconds); an address is fetched with
-httpx, asynchronously, with a timeout and a size cap, every few minutes. A failure never raises:
-it becomes :attr:`CalendarFeed.problem`, a sentence for the user, and no meetings (the status must
-not claim a meeting it cannot know about). The location itself is the user's setting and is never
-dropped because it cannot be read right now.
+httpx, asynchronously, with a timeout and a size cap, every few minutes. Parsing and expanding
+recurring meetings (thousands of events in a real company calendar) also run on a worker thread,
+and only when the text changed (an address mostly serves the same calendar again); the expanded
+window of meetings is moved on every few hours even when nothing was re-read.
+
+A failure never raises: it becomes :attr:`CalendarFeed.problem`, a sentence for the user, and no
+meetings (the status must not claim a meeting it cannot know about). One exception: an address
+that is briefly unreachable (a train tunnel, a server restart) keeps the last good copy for up
+to :data:`KEEP_FOR` since it was last read, and :attr:`CalendarFeed.notice` says so and since
+when; after that the copy is dropped as above. The location itself is the user's setting and is
+never dropped because it cannot be read right now.
 
 Meeting titles stay in memory here; what leaves the machine is only the engine's "In a meeting
 until 15:00". Calendar addresses often carry a private token, so they are never logged, and
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import os
 from collections.abc import Sequence
@@ -29,7 +37,7 @@ import httpx
 
 from app.core.clock import Clock
 from app.core.observer import Signal
-from app.features.status.calendar import Meeting, parse_ics
+from app.features.status.calendar import IcsCalendar, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,10 @@ URL_EVERY = 300.0
 """Seconds between fetches of a calendar address."""
 TIMEOUT = 15.0
 MAX_BYTES = 5 * 1024 * 1024
+KEEP_FOR = 30 * 60.0
+"""Seconds an address's last good copy is used, since it was read, while the address fails."""
+MOVE_WINDOW_EVERY = dt.timedelta(hours=6)
+"""How often the expanded meetings are moved on with the clock when nothing was re-read."""
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 BAD_ADDRESS = (
     "Use an address that starts with https:// (or webcal://), or choose an .ics file on this "
@@ -102,6 +114,7 @@ class CalendarFeed:
         every: float | None = None,
         timeout: float = TIMEOUT,
         max_bytes: int = MAX_BYTES,
+        keep_for: float = KEEP_FOR,
     ) -> None:
         self.location = location
         self._zone, self._clock = zone, clock
@@ -109,22 +122,40 @@ class CalendarFeed:
             every if every is not None else (FILE_EVERY if location.kind == "file" else URL_EVERY)
         )
         self._timeout, self._max_bytes = timeout, max_bytes
-        self._meetings: list[Meeting] = []
+        self.keep_for = dt.timedelta(seconds=keep_for)
+        self._calendar: IcsCalendar | None = None  # the last good copy, parsed
+        self._meetings: list[Meeting] = []  # its meetings around _expanded_at
+        self._expanded_at: dt.datetime | None = None
+        self._digest: bytes | None = None  # of the text the kept copy was parsed from
         self._stamp: tuple[int, int] | None = None  # a file's (mtime_ns, size) when last read
         self.problem: str | None = None
-        """Why the calendar cannot be read now (a sentence for the user), or None."""
+        """Why the calendar cannot be read now and shows no meetings (for the user), or None."""
+        self.notice: str | None = None
+        """Why an older copy is used for now (for the user), or None."""
         self.checked_at: dt.datetime | None = None
         """When it was last read successfully."""
         self.did_change = Signal[[]]("calendar_did_change")
 
+    @property
+    def series(self) -> int:
+        """How many meetings the calendar defines (a recurring series counts once)."""
+        return self._calendar.series if self._calendar is not None else 0
+
     def meetings(self) -> Sequence[Meeting]:
+        if self.notice is not None and not self._copy_still_good(self._clock.now()):
+            return []  # the older copy ran out before the next attempt could say so
         return self._meetings
 
     async def run(self) -> None:
-        """Refresh now and then every :attr:`every` seconds, until cancelled."""
+        """Refresh now and then every :attr:`every` seconds (sooner when an older copy runs out),
+        until cancelled."""
         while True:
             await self.refresh()
-            await asyncio.sleep(self.every)
+            wait = self.every
+            if self.notice is not None and self.checked_at is not None:
+                left = (self.checked_at + self.keep_for - self._clock.now()).total_seconds()
+                wait = max(1.0, min(wait, left))
+            await asyncio.sleep(wait)
 
     async def refresh(self) -> None:
         """Read the calendar again (a file only if it changed); never raises."""
@@ -134,24 +165,73 @@ class CalendarFeed:
             self._fail(str(exc))
             return
         if text is None:  # a file that has not changed since it was read
+            if await self._move_window():
+                self.did_change.emit()
             return
         if "BEGIN:VCALENDAR" not in text[:4096].upper():
             self._fail("it is not an ICS calendar")
             return
-        self._meetings = parse_ics(text, default_zone=self._zone)
-        self.problem, self.checked_at = None, self._clock.now()
+        digest = hashlib.sha256(text.encode("utf-8", errors="replace")).digest()
+        if digest == self._digest and self._calendar is not None:
+            await self._move_window()  # the same calendar fetched again: no need to parse it
+        else:
+            now = self._clock.now()
+            try:
+                calendar, meetings = await asyncio.to_thread(_read, text, self._zone, now)
+            except ValueError:
+                self._fail("it is not a readable ICS calendar")
+                return
+            self._calendar, self._meetings, self._expanded_at = calendar, meetings, now
+            self._digest = digest
+        self.problem, self.notice, self.checked_at = None, None, self._clock.now()
         self.did_change.emit()
+
+    async def _move_window(self) -> bool:
+        """Expand the kept calendar around the present again once the window has aged; whether
+        it did."""
+        now = self._clock.now()
+        calendar = self._calendar
+        if calendar is None or self._expanded_at is None:
+            return False
+        if now - self._expanded_at < MOVE_WINDOW_EVERY:
+            return False
+        self._meetings = await asyncio.to_thread(calendar.meetings_around, now)
+        self._expanded_at = now
+        return True
+
+    def _copy_still_good(self, now: dt.datetime) -> bool:
+        return self.checked_at is not None and now - self.checked_at < self.keep_for
 
     def _fail(self, reason: str) -> None:
         where = self.location.shown
+        now = self._clock.now()
+        self._stamp = None
+        if (
+            self.location.kind == "url"
+            and self._calendar is not None
+            and self.checked_at is not None
+            and self._copy_still_good(now)
+        ):
+            read = self.checked_at.astimezone(self._zone)
+            until = (self.checked_at + self.keep_for).astimezone(self._zone)
+            notice = (
+                f"Couldn't read the calendar at {where} ({reason}), so an older copy read at "
+                f"{read:%H:%M} is used until {until:%H:%M}; after that your status will not "
+                "show meetings until the address can be read again."
+            )
+            if notice != self.notice:
+                self.notice = notice
+                log.warning("calendar (url) unreadable, using the older copy: %s", reason)
+                self.did_change.emit()
+            return
         if self.location.kind == "file":
             problem = f"Couldn't read the calendar file {where} ({reason}) — check the file"
         else:
             problem = f"Couldn't read the calendar at {where} ({reason}) — check the address"
         problem += "; your status will not show meetings until it can be read."
-        self._stamp = None
-        changed = problem != self.problem or bool(self._meetings)
-        self._meetings, self.problem = [], problem
+        changed = problem != self.problem or bool(self._meetings) or self.notice is not None
+        self._calendar, self._meetings, self._expanded_at, self._digest = None, [], None, None
+        self.problem, self.notice = problem, None
         if changed:
             log.warning("calendar (%s) unreadable: %s", self.location.kind, reason)
             self.did_change.emit()
@@ -204,3 +284,9 @@ class CalendarFeed:
             raise _Unreadable(f"no answer within {self._timeout:g} s") from None
         except httpx.HTTPError:
             raise _Unreadable("the server cannot be reached") from None
+
+
+def _read(text: str, zone: ZoneInfo, now: dt.datetime) -> tuple[IcsCalendar, list[Meeting]]:
+    """Parse and expand, on a worker thread: CPU work that would stall the GUI for a big file."""
+    calendar = IcsCalendar.from_text(text, default_zone=zone)
+    return calendar, calendar.meetings_around(now)

@@ -1,4 +1,4 @@
-"""In-app activity, the manual-status expiry helpers and the minimal ICS reader."""
+"""In-app activity and the manual-status expiry helpers (the calendar: test_status_calendar.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from app.features.status import (
     DocumentActivity,
     InMemoryForeground,
     ManualStatus,
-    Meeting,
     TopicActivity,
-    current_meeting,
     end_of_today,
     end_of_week,
-    parse_ics,
     until_time,
 )
 
@@ -84,89 +81,3 @@ def test_manual_status_expiry() -> None:
     assert not status.expired(until - dt.timedelta(seconds=1))
     assert status.expired(until)
     assert not ManualStatus("Forever").expired(until)
-
-
-# --- calendar ---------------------------------------------------------------------------------
-
-ICS = """BEGIN:VCALENDAR\r
-VERSION:2.0\r
-BEGIN:VTIMEZONE\r
-TZID:Europe/Berlin\r
-END:VTIMEZONE\r
-BEGIN:VEVENT\r
-UID:1\r
-DTSTART;TZID=Europe/Berlin:20260105T140000\r
-DTEND;TZID=Europe/Berlin:20260105T150000\r
-SUMMARY:Budget review\\, Q3\r
-BEGIN:VALARM\r
-TRIGGER:-PT15M\r
-SUMMARY:alarm text is not the title\r
-END:VALARM\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:2\r
-DTSTART:20260105T080000Z\r
-DURATION:PT30M\r
-SUMMARY:Stand-up with a very long title that is folded over\r
-  two lines\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:3\r
-DTSTART;VALUE=DATE:20260105\r
-DTEND;VALUE=DATE:20260106\r
-SUMMARY:Company offsite (all day)\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:4\r
-DTSTART:20260105T100000\r
-DTEND:20260105T110000\r
-STATUS:CANCELLED\r
-SUMMARY:Cancelled\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:5\r
-DTSTART;TZID="W. Europe Standard Time":20260105T160000\r
-DTEND;TZID="W. Europe Standard Time":20260105T163000\r
-SUMMARY:Windows zone\r
-END:VEVENT\r
-BEGIN:VEVENT\r
-UID:6\r
-DTSTART:garbage\r
-SUMMARY:Broken\r
-END:VEVENT\r
-END:VCALENDAR\r
-"""
-
-
-def test_ics_reads_timed_busy_events_only() -> None:
-    meetings = parse_ics(ICS, default_zone=BERLIN)
-    assert meetings == [
-        Meeting(
-            dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC),
-            dt.datetime(2026, 1, 5, 8, 30, tzinfo=dt.UTC),
-            "Stand-up with a very long title that is folded over two lines",
-        ),
-        Meeting(
-            dt.datetime(2026, 1, 5, 14, tzinfo=BERLIN),
-            dt.datetime(2026, 1, 5, 15, tzinfo=BERLIN),
-            "Budget review, Q3",
-        ),
-        Meeting(  # an unknown TZID is read in the default zone
-            dt.datetime(2026, 1, 5, 16, tzinfo=BERLIN),
-            dt.datetime(2026, 1, 5, 16, 30, tzinfo=BERLIN),
-            "Windows zone",
-        ),
-    ]
-
-
-def test_ics_garbage_does_not_raise() -> None:
-    assert parse_ics("not a calendar\nBEGIN:VEVENT\nDTSTART", default_zone=BERLIN) == []
-    assert parse_ics("", default_zone=BERLIN) == []
-
-
-def test_the_current_meeting_is_the_one_ending_last() -> None:
-    start = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
-    short = Meeting(start, start + dt.timedelta(minutes=30), "short")
-    long = Meeting(start, start + dt.timedelta(hours=2), "long")
-    assert current_meeting([short, long], start + dt.timedelta(minutes=10)) == long
-    assert current_meeting([short], start + dt.timedelta(minutes=30)) is None

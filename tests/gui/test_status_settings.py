@@ -228,6 +228,57 @@ def test_a_calendar_address_is_fetched_without_blocking_and_shows_the_meeting(
     arun(scenario())
 
 
+def test_an_address_briefly_unreachable_keeps_the_meeting_and_says_the_copy_is_older(
+    qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn
+) -> None:
+    body = _ics(_meeting_end(), "Salary review").encode()
+
+    async def scenario() -> None:
+        with serving_calendars({"/team.ics": body}) as server:
+            address = f"{server.base}/team.ics"
+            dana = await _window(qtbot, sign_in, "demo")
+            service = dana.status
+            assert service is not None
+            dialog = _settings_dialog(dana)
+            dialog.address.setText(address + "?token=secret")
+            _save(dialog)
+            await until(
+                lambda: service.published is not None and service.published.source == "meeting",
+                what="the meeting from the address",
+            )
+            feed = service.calendar.feed
+            assert feed is not None and feed.checked_at is not None
+            read_at = feed.checked_at.astimezone(service.zone)
+            dialog = _settings_dialog(dana)  # open while the address fails: it follows
+
+            server.failing = 503  # the next fetch (as the 5-minute timer would do it) fails
+            await feed.refresh()
+            notice = (
+                f"Couldn't read the calendar at {address} (the server answered 503), so an older "
+                f"copy read at {read_at:%H:%M} is used until "
+                f"{read_at + dt.timedelta(minutes=30):%H:%M}; after that your status will not "
+                "show meetings until the address can be read again."
+            )
+            assert service.calendar.notice() == notice and service.calendar.problem() is None
+            assert dialog.state.text() == notice
+            assert dialog.state.objectName() == "warningText"
+            service.tick()
+            assert service.published is not None and service.published.source == "meeting"
+            chip = dana.findChild(StatusChip)
+            assert chip is not None
+            header = chip.menu().header.text()
+            assert f"⚠ {html.escape(notice)}" in header and "secret" not in header
+            dialog.close()
+
+            server.failing = None  # the address answers again: the notice goes
+            await feed.refresh()
+            assert service.calendar.notice() is None
+            assert _settings_dialog(dana).state.text().startswith(f"Read 1 meeting from {address}")
+            await _stop(dana)
+
+    arun(scenario())
+
+
 def test_a_calendar_that_cannot_be_read_says_so_and_the_setting_is_kept(
     qtbot: QtBot, arun: Callable[..., Any], sign_in: SignIn
 ) -> None:

@@ -4,7 +4,8 @@ The feed (``app.features.status.calendar_feed``) does the reading without blocki
 follows the user's setting (a new location replaces the feed, an empty one removes it), runs the
 feed's refresh loop as a task of the qasync loop, and turns the feed's changes into a Qt signal
 for the settings dialog and the status menu. A location that cannot be used, or a calendar that
-cannot be read, is a sentence in :meth:`problem` — the setting itself is kept as typed.
+cannot be read, is a sentence in :meth:`problem` — the setting itself is kept as typed. An
+address briefly unreachable while its older copy is still used is a sentence in :meth:`notice`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ class CalendarKeeper(QObject):
             return self.location_error
         return self.feed.problem if self.feed is not None else None
 
+    def notice(self) -> str | None:
+        """That meetings come from an older copy for now, and since when; None otherwise."""
+        if self.location_error is not None or self.feed is None:
+            return None
+        return self.feed.notice
+
     def describe(self) -> str:
         """One line about the calendar for the settings: what was read, or what is wrong."""
         problem = self.problem()
@@ -78,9 +85,11 @@ class CalendarKeeper(QObject):
         feed = self.feed
         if feed is None:
             return "No calendar: meetings do not change your status."
+        if feed.notice is not None:
+            return feed.notice
         if feed.checked_at is None:
             return f"Reading {feed.location.shown}…"
-        n = len(feed.meetings())
+        n = feed.series
         at = feed.checked_at.astimezone(self._zone).strftime("%H:%M")
         return f"Read {n} meeting{'' if n == 1 else 's'} from {feed.location.shown} at {at}."
 

@@ -59,6 +59,7 @@ class StatusMenu(QMenu):
         header.setWordWrap(True)
         seen = "nothing" if service.paused else shown_text(service.published)
         problem = service.calendar.problem()
+        notice = service.calendar.notice()
         header.setText(
             "<div style='font-size:11px'>COLLEAGUES SEE</div>"
             f"<div style='font-size:14px; font-weight:600; margin:3px 0'>{html.escape(seen)}</div>"
@@ -66,6 +67,11 @@ class StatusMenu(QMenu):
             + (
                 f"<div style='color:#c0392b; margin-top:4px'>⚠ {html.escape(problem)}</div>"
                 if problem
+                else ""
+            )
+            + (
+                f"<div style='color:#9a6a00; margin-top:4px'>⚠ {html.escape(notice)}</div>"
+                if notice
                 else ""
             )
         )

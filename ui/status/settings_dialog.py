@@ -2,7 +2,8 @@
 
 Save hands the choices to the service, which applies them at once (the engine's idle threshold,
 a new calendar feed) and keeps them. The calendar line below the address says, live, what was
-read or what is wrong, in words; a calendar that cannot be read never loses the setting.
+read, what is wrong, or that an older copy is used for now, in words; a calendar that cannot be
+read never loses the setting.
 """
 
 from __future__ import annotations
@@ -133,12 +134,16 @@ class StatusSettingsDialog(QDialog):
         if text != self._service.prefs.calendar.strip():
             self._show_state("Save to read this calendar." if text else "", error=False)
             return
-        self._show_state(keeper.describe(), error=keeper.problem() is not None)
+        self._show_state(
+            keeper.describe(),
+            error=keeper.problem() is not None,
+            warning=keeper.notice() is not None,
+        )
 
-    def _show_state(self, text: str, *, error: bool) -> None:
+    def _show_state(self, text: str, *, error: bool, warning: bool = False) -> None:
         self.state.setText(text)
         self.state.setVisible(bool(text))
-        name = "errorText" if error else "secondaryText"
+        name = "errorText" if error else "warningText" if warning else "secondaryText"
         if self.state.objectName() != name:
             self.state.setObjectName(name)
             self.state.style().unpolish(self.state)

@@ -76,6 +76,11 @@ class IcsCalendar:
     """A parsed ICS calendar; :meth:`meetings_between` expands it for a window of time."""
 
     def __init__(self, calendar: icalendar.Calendar, *, default_zone: ZoneInfo) -> None:
+        # An event without a readable DTSTART can never be a meeting, and some library versions
+        # give up on the whole calendar over one: it goes before anything is expanded.
+        calendar.subcomponents = [
+            c for c in calendar.subcomponents if c.name != "VEVENT" or _has_start(c)
+        ]
         self._calendar = calendar
         self._zone = default_zone
         self.series = len(
@@ -134,8 +139,13 @@ def _is_meeting(event: icalendar.Component) -> bool:
         return False
     if _upper(event.get("X-MICROSOFT-CDO-BUSYSTATUS")) == "FREE":  # Outlook's "Show as: Free"
         return False
-    start = event.get("DTSTART")  # a broken one is another type (icalendar 7: vBroken)
-    return isinstance(start, icalendar.vDDDTypes) and isinstance(start.dt, dt.datetime)
+    start = event.get("DTSTART")
+    return _has_start(event) and isinstance(start.dt, dt.datetime)
+
+
+def _has_start(event: icalendar.Component) -> bool:
+    """A readable DTSTART (a broken one is missing, or another type: icalendar 7's vBroken)."""
+    return isinstance(event.get("DTSTART"), icalendar.vDDDTypes)
 
 
 def _upper(value: Any) -> str:

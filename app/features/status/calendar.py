@@ -91,7 +91,8 @@ class IcsCalendar:
     @classmethod
     def from_text(cls, text: str, *, default_zone: ZoneInfo) -> IcsCalendar:
         """Parse ``text``; raises ValueError when it is not an iCalendar at all. Single broken
-        events are kept out later, when expanding, instead of failing the whole calendar."""
+        events or series are left out (here and when expanding) instead of failing the whole
+        calendar."""
         parsed = icalendar.Calendar.from_ical(text)  # ValueError on garbage
         if not isinstance(parsed, icalendar.Calendar):
             raise ValueError("not a VCALENDAR")

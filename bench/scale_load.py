@@ -236,8 +236,9 @@ async def load(
             asyncio.create_task(poller(u, stats, ready, counter, stop)) for u in world[i : i + 200]
         ]
         await asyncio.sleep(0.05)
-    await asyncio.wait_for(ready.wait(), timeout=120)
+    await asyncio.wait_for(ready.wait(), timeout=600)  # setup; slow on a busy machine
     await asyncio.sleep(1.0)  # every poll is now held
+    print("caught up; the measured load starts", file=sys.stderr, flush=True)  # for profilers
     pools: dict[int, asyncio.Queue[Conn]] = {}
     for p in ports:
         pools[p] = asyncio.Queue()

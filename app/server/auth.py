@@ -57,10 +57,14 @@ _SQLITE_CALLER = (
 )
 
 
+NO_TOKEN = "Sign in first: this call needs a bearer token."
+INVALID_TOKEN = "This token is not valid (signed out, revoked or deactivated)."
+
+
 def authenticate(conn: Connection, hashed: str | None) -> Caller:
     """The caller behind a hashed token; revoked devices and deactivated users are 401."""
     if not hashed:
-        raise Unauthorized("Sign in first: this call needs a bearer token.")
+        raise Unauthorized(NO_TOKEN)
     if conn.dialect.name == "sqlite":
         # Every request runs this; on SQLite the driver call costs a tenth of building the same
         # statement with SQLAlchemy. Keep the two queries' conditions identical.
@@ -78,7 +82,7 @@ def authenticate(conn: Connection, hashed: str | None) -> Caller:
             )
         ).first()
     if row is None:
-        raise Unauthorized("This token is not valid (signed out, revoked or deactivated).")
+        raise Unauthorized(INVALID_TOKEN)
     return Caller(user_id=int(row[1]), device_id=int(row[0]), admin=bool(row[2]))
 
 

@@ -12,9 +12,9 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, bindparam, func, select
 
 from app.core import wire
-from app.core.errors import BadRequest, CursorExpired
+from app.core.errors import BadRequest, CursorExpired, Unauthorized
 from app.server import events, queries
-from app.server.auth import Caller
+from app.server.auth import INVALID_TOKEN, Caller
 from app.server.db.schema import events as events_table
 from app.server.db.schema import members, meta, read_state
 from app.server.event_json import event_fragment
@@ -241,7 +241,7 @@ async def long_poll(
         with contextlib.suppress(Exception):  # the read below meets and reports any trouble
             await tail.ensure()
     generation = notifier.generation
-    poll = await service.read(token_hash, _poll_once, cursor, limit, tail.floor)
+    poll = await _first_read(service, token_hash, cursor, limit, tail.floor)
     while True:
         if poll.keys is None:
             assert poll.body is not None
@@ -281,6 +281,52 @@ async def long_poll(
             return answered.body
         else:
             poll.cursor = answered.cursor
+
+
+async def _first_read(
+    service: Service, token_hash: str | None, cursor: str | None, limit: int, floor: int | None
+) -> _Poll:
+    if floor is not None and not service.db.is_sqlite and token_hash:
+        poll = await service.db.read_one(_postgres_first_read, token_hash, cursor, floor)
+        if poll is not None:
+            return poll
+    return await service.read(token_hash, _poll_once, cursor, limit, floor)
+
+
+# PostgreSQL: the token, the cursor's context and the memberships in one statement, so the
+# common poll is one round trip (outside a transaction: one statement sees one snapshot). The
+# conditions on the token are auth.authenticate's; test_two_instances covers revocation.
+_POSTGRES_FIRST_READ = (
+    "SELECT d.id, d.user_id,"
+    " (SELECT value FROM meta WHERE key = 'epoch'),"
+    " (SELECT value FROM meta WHERE key = 'pruned_through'),"
+    " (SELECT coalesce(max(seq), 0) FROM events),"
+    " ARRAY(SELECT conversation_id FROM members WHERE user_id = d.user_id ORDER BY 1),"
+    " ARRAY(SELECT joined_seq FROM members WHERE user_id = d.user_id ORDER BY conversation_id)"
+    " FROM devices AS d JOIN users AS u ON u.id = d.user_id"
+    " WHERE d.token_hash = %s AND d.revoked_at IS NULL AND u.active"
+)
+
+
+def _postgres_first_read(
+    conn: Connection, token_hash: str, cursor: str | None, floor: int
+) -> _Poll | None:
+    """The first read of a poll whose events the tail can give; None if its cursor is older
+    than the tail (then the full read runs)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    row = driver.execute(_POSTGRES_FIRST_READ, (token_hash,)).fetchone()
+    if row is None:
+        raise Unauthorized(INVALID_TOKEN)
+    device_id, user_id, epoch, pruned, head, conversations, joined_seqs = row
+    if epoch is None:
+        raise RuntimeError("database not initialised: run `courtyard-server init`")
+    after = _cursor_seq(cursor, epoch, pruned, int(head))
+    if after < floor:
+        return None
+    joined = dict(zip(map(int, conversations), map(int, joined_seqs), strict=True))
+    keys = [f"u:{user_id}", f"d:{device_id}", "org", *(f"c:{cid}" for cid in joined)]
+    return _Poll(None, f"{epoch}.{after}", keys, joined, int(user_id), int(head))
 
 
 async def _from_tail(

@@ -35,8 +35,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 READER_THREADS = 4
-# PostgreSQL: threads (and pooled connections) per server instance. Two instances use
-# 2 * (8 + 8) = 32 connections, well under PostgreSQL's default max_connections of 100.
+# PostgreSQL: threads per server instance; connections: writers, readers, and as many again for
+# single-statement reads. Two instances use 2 * (8 + 8 + 8) = 48 connections, under PostgreSQL's
+# default max_connections of 100.
 PG_WRITER_THREADS = 8
 PG_READER_THREADS = 8
 # SQLSTATEs after which the whole transaction may simply run again.
@@ -52,11 +53,20 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql", "postgres"))
 
 
-def _postgres_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
+def _postgres_engine(url: str, *, writer: bool, pool_size: int, single: bool = False) -> Engine:
     if url.startswith("postgres://"):  # the libpq spelling; SQLAlchemy needs the driver named
         url = "postgresql+psycopg://" + url.removeprefix("postgres://")
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if single:  # one statement, its own snapshot; a dropped connection is retried instead
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_recycle=1800,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"application_name": "courtyard-server"},
+        )
     return create_engine(
         url,
         pool_size=pool_size,
@@ -119,10 +129,12 @@ class Database:
             writers, readers = 1, READER_THREADS
             self.write_engine = _sqlite_engine(url, writer=True, pool_size=writers)
             self.read_engine = _sqlite_engine(url, writer=False, pool_size=readers)
+            self.single_engine = self.read_engine
         elif is_postgres_url(url):
             writers, readers = PG_WRITER_THREADS, PG_READER_THREADS
             self.write_engine = _postgres_engine(url, writer=True, pool_size=writers)
             self.read_engine = _postgres_engine(url, writer=False, pool_size=readers)
+            self.single_engine = _postgres_engine(url, writer=False, pool_size=readers, single=True)
         else:
             raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
         self._writer = ThreadPoolExecutor(writers, thread_name_prefix="db-writer")
@@ -155,6 +167,24 @@ class Database:
         with self.read_engine.begin() as conn:
             return fn(conn, *args, **kwargs)
 
+    def read_one_sync(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``fn`` runs exactly one read statement. On PostgreSQL it runs outside a transaction
+        (autocommit: one round trip instead of BEGIN, statement, COMMIT and a pool pre-ping),
+        and once more on a fresh connection if the pooled one turned out to be dead."""
+        for attempt in (1, 2):
+            try:
+                with self.single_engine.connect() as conn:
+                    return fn(conn, *args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+                log.info(
+                    "retrying a read on a fresh connection after %s", exc.orig.__class__.__name__
+                )
+        raise AssertionError("unreachable")
+
     # --- asynchronous: the API ---------------------------------------------------------------
 
     async def write(
@@ -169,8 +199,15 @@ class Database:
         call = functools.partial(self.read_sync, fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._readers, call)
 
+    async def read_one(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        call = functools.partial(self.read_one_sync, fn, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._readers, call)
+
     def close(self) -> None:
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
         self.write_engine.dispose()
         self.read_engine.dispose()
+        self.single_engine.dispose()

@@ -286,45 +286,58 @@ async def long_poll(
 async def _first_read(
     service: Service, token_hash: str | None, cursor: str | None, limit: int, floor: int | None
 ) -> _Poll:
-    if floor is not None and not service.db.is_sqlite and token_hash:
-        poll = await service.db.read_one(_postgres_first_read, token_hash, cursor, floor)
+    if floor is not None and token_hash:
+        poll = await service.db.read_one(_first_read_one, token_hash, cursor, floor)
         if poll is not None:
             return poll
     return await service.read(token_hash, _poll_once, cursor, limit, floor)
 
 
-# PostgreSQL: the token, the cursor's context and the memberships in one statement, so the
-# common poll is one round trip (outside a transaction: one statement sees one snapshot). The
-# conditions on the token are auth.authenticate's; test_two_instances covers revocation.
-_POSTGRES_FIRST_READ = (
+# The token, the cursor's context and the memberships in one statement, so the common poll is
+# one driver call (one round trip on PostgreSQL) outside a transaction: one statement sees one
+# snapshot. Under load every extra statement also meant the reader thread waiting for the GIL
+# again (py-spy). The token's conditions are auth.authenticate's (test_poll_paths checks them).
+_FIRST_READ_SELECT = (
     "SELECT d.id, d.user_id,"
     " (SELECT value FROM meta WHERE key = 'epoch'),"
     " (SELECT value FROM meta WHERE key = 'pruned_through'),"
     " (SELECT coalesce(max(seq), 0) FROM events),"
-    " ARRAY(SELECT conversation_id FROM members WHERE user_id = d.user_id ORDER BY 1),"
-    " ARRAY(SELECT joined_seq FROM members WHERE user_id = d.user_id ORDER BY conversation_id)"
-    " FROM devices AS d JOIN users AS u ON u.id = d.user_id"
-    " WHERE d.token_hash = %s AND d.revoked_at IS NULL AND u.active"
 )
+_FIRST_READ_SQL = {
+    "sqlite": _FIRST_READ_SELECT
+    + " (SELECT group_concat(conversation_id || ':' || joined_seq) FROM members"
+    "  WHERE user_id = d.user_id)"
+    " FROM devices AS d JOIN users AS u ON u.id = d.user_id"
+    " WHERE d.token_hash = ? AND d.revoked_at IS NULL AND u.active IS 1",
+    "postgresql": _FIRST_READ_SELECT + " string_agg(m.conversation_id || ':' || m.joined_seq, ',')"
+    "  FILTER (WHERE m.conversation_id IS NOT NULL)"
+    " FROM devices AS d JOIN users AS u ON u.id = d.user_id"
+    " LEFT JOIN members AS m ON m.user_id = d.user_id"
+    " WHERE d.token_hash = %s AND d.revoked_at IS NULL AND u.active"
+    " GROUP BY d.id, d.user_id",
+}
 
 
-def _postgres_first_read(
+def _first_read_one(
     conn: Connection, token_hash: str, cursor: str | None, floor: int
 ) -> _Poll | None:
-    """The first read of a poll whose events the tail can give; None if its cursor is older
-    than the tail (then the full read runs)."""
+    """A poll's first read when the event tail can give its events: token, cursor, head and
+    memberships. None if the cursor is older than the tail (then the full read runs)."""
     driver = conn.connection.driver_connection
     assert driver is not None
-    row = driver.execute(_POSTGRES_FIRST_READ, (token_hash,)).fetchone()
+    row = driver.execute(_FIRST_READ_SQL[conn.dialect.name], (token_hash,)).fetchone()
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
-    device_id, user_id, epoch, pruned, head, conversations, joined_seqs = row
+    device_id, user_id, epoch, pruned, head, memberships = row
     if epoch is None:
         raise RuntimeError("database not initialised: run `courtyard-server init`")
     after = _cursor_seq(cursor, epoch, pruned, int(head))
     if after < floor:
         return None
-    joined = dict(zip(map(int, conversations), map(int, joined_seqs), strict=True))
+    joined: dict[int, int] = {}
+    for pair in memberships.split(",") if memberships else ():
+        cid, _, seq = pair.partition(":")
+        joined[int(cid)] = int(seq)
     keys = [f"u:{user_id}", f"d:{device_id}", "org", *(f"c:{cid}" for cid in joined)]
     return _Poll(None, f"{epoch}.{after}", keys, joined, int(user_id), int(head))
 

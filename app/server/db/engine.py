@@ -170,19 +170,21 @@ class Database:
     def read_one_sync(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """``fn`` runs exactly one read statement. On PostgreSQL it runs outside a transaction
-        (autocommit: one round trip instead of BEGIN, statement, COMMIT and a pool pre-ping),
-        and once more on a fresh connection if the pooled one turned out to be dead."""
+        """``fn`` runs exactly one read statement on the driver connection, outside a transaction
+        (a single statement sees one snapshot): on PostgreSQL one round trip instead of a pool
+        pre-ping, BEGIN, the statement and COMMIT; on SQLite no BEGIN and COMMIT. It runs once
+        more on a fresh connection if the pooled one turned out to be dead."""
+        dead = self.single_engine.dialect.loaded_dbapi.OperationalError
         for attempt in (1, 2):
-            try:
-                with self.single_engine.connect() as conn:
+            with self.single_engine.connect() as conn:
+                try:
                     return fn(conn, *args, **kwargs)
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-                log.info(
-                    "retrying a read on a fresh connection after %s", exc.orig.__class__.__name__
-                )
+                except dead as exc:
+                    # Called on the driver, so SQLAlchemy did not see it: drop the connection.
+                    conn.invalidate()
+                    if attempt == 2:
+                        raise
+                    log.info("retrying a read on a fresh connection after %s", type(exc).__name__)
         raise AssertionError("unreachable")
 
     # --- asynchronous: the API ---------------------------------------------------------------

@@ -30,17 +30,24 @@ from pydantic_core import to_json
 from sqlalchemy import Connection, select
 
 from app.core import wire
-from app.core.errors import ApiError
+from app.core.errors import ApiError, Unauthorized
 from app.server import events
 from app.server.actions import accounts, conversations, messages, offhours, org, receipts, status
 from app.server.actions.base import Tx
-from app.server.auth import Caller
+from app.server.auth import Caller, authenticate, token_hash
 from app.server.config import ServerConfig
 from app.server.db.engine import Database
 from app.server.db.schema import events as events_table
 from app.server.event_tail import FALLBACK, Answer, EventTail, read_after
 from app.server.notifier import Notifier
-from app.server.sync import _PORTABLE_HEAD, _head_row, _poll_once, _poll_sqlite, _waiting
+from app.server.sync import (
+    _PORTABLE_HEAD,
+    _first_read_one,
+    _head_row,
+    _poll_once,
+    _poll_sqlite,
+    _waiting,
+)
 
 T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 LIMITS = (1, 3, 500)
@@ -538,3 +545,40 @@ def test_head_row_is_one_statement_on_both_paths(history: History) -> None:
             assert head == _epoch_head(conn)[1]
         history.run(org.prune_events, head // 2)
     assert pruned == str(head // 2)
+
+
+def test_one_statement_first_read_matches_the_transaction(history: History) -> None:
+    """The long-poll's one-statement first read (token, cursor, head, memberships) gives what
+    authenticate + the head read + the memberships give, and refuses the same tokens."""
+    tokens: dict[str, str] = {}
+    for name, caller in history.callers.items():
+        with contextlib.suppress(Unauthorized):  # the history deactivated someone
+            tokens[name] = history.run(accounts.create_device, caller.user_id, "laptop").token
+    assert {"alice", "bob", "carol"} <= set(tokens)
+    with history.db.read_engine.begin() as conn:
+        epoch, head = _epoch_head(conn)
+    for name, token in tokens.items():
+        hashed = token_hash(token)
+        for seq in (0, head // 2, head):
+            cursor = f"{epoch}.{seq}"
+            one = history.db.read_one_sync(_first_read_one, hashed, cursor, 0)
+            with history.db.read_engine.begin() as conn:
+                caller = authenticate(conn, hashed)
+                many = _poll_once(conn, caller, cursor, 500, 0)
+            assert one is not None, name
+            assert (one.cursor, one.keys, one.joined, one.user_id, one.head) == (
+                many.cursor,
+                many.keys,
+                many.joined,
+                many.user_id,
+                many.head,
+            ), name
+        # Older than the tail: the full read must run.
+        assert history.db.read_one_sync(_first_read_one, hashed, f"{epoch}.0", 1) is None
+    bob = history.callers["bob"]
+    history.run(accounts.revoke_all_devices, bob.user_id)
+    history.run(accounts.set_active, history.callers["carol"].user_id, False)
+    for name in ("bob", "carol"):
+        with pytest.raises(Unauthorized):
+            history.db.read_one_sync(_first_read_one, token_hash(tokens[name]), None, 0)
+    assert history.db.read_one_sync(_first_read_one, token_hash(tokens["alice"]), None, 0)

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._cpu import process_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -357,15 +359,6 @@ async def throughput(
     }
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux); 0 where /proc is not there."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # --- entry point -------------------------------------------------------------------------------
 
 
@@ -418,9 +411,9 @@ def run(argv: list[str]) -> int:
             )
             if not args.skip_throughput:
                 assert server.proc is not None
-                cpu0 = _cpu_seconds(server.proc.pid)
+                cpu0 = process_seconds(server.proc.pid)
                 tp = _run(throughput(host, port, org, args.seconds, drain=15.0))
-                cpu = _cpu_seconds(server.proc.pid) - cpu0
+                cpu = process_seconds(server.proc.pid) - cpu0
                 print(
                     f"throughput: {tp['messages']} messages in {tp['seconds']:.1f} s = "
                     f"{tp['rate']:.0f} messages/s from {tp['clients']} clients in "

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._cpu import machine_busy_seconds, process_seconds
+
 DEFAULT = False
 LISTENING = re.compile(r"courtyard-server listening on http://([\d.]+):(\d+)")
 PG_ADMIN = os.environ.get("COURTYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -91,6 +93,7 @@ class User:
 class Stats:
     sent: dict[str, tuple[float, int]] = field(default_factory=dict)  # body → (t0, group)
     latencies: list[float] = field(default_factory=list)
+    acks: list[float] = field(default_factory=list)  # the sender's POST round trips
     errors: int = 0
     error_kinds: dict[str, int] = field(default_factory=dict)
 
@@ -214,6 +217,8 @@ async def sender(pool: asyncio.Queue[Conn], user: User, cid: int, stats: Stats) 
         if status != 201:
             stats.error(f"send {status}")
             del stats.sent[text]
+        else:
+            stats.acks.append(time.monotonic() - t0)
     except (OSError, asyncio.IncompleteReadError) as exc:
         stats.error(f"send {exc.__class__.__name__}")
         del stats.sent[text]
@@ -222,7 +227,11 @@ async def sender(pool: asyncio.Queue[Conn], user: User, cid: int, stats: Stats) 
 
 
 async def load(
-    world: list[User], groups: list[int], ports: list[int], args: argparse.Namespace
+    world: list[User],
+    groups: list[int],
+    ports: list[int],
+    server_pids: list[int],
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     stats = Stats()
     stop = asyncio.Event()
@@ -246,6 +255,7 @@ async def load(
             pools[p].put_nowait(Conn(p, ""))
     rng = random.Random(7)
     sends = []
+    cpu0 = _cpu_snapshot(server_pids)
     t_start = time.monotonic()
     next_at = t_start
     while (now := time.monotonic()) < t_start + args.duration:
@@ -256,6 +266,7 @@ async def load(
         next_at += rng.expovariate(args.rate)
     await asyncio.gather(*sends)
     elapsed = time.monotonic() - t_start
+    cpu = {k: (v - cpu0[k]) / elapsed for k, v in _cpu_snapshot(server_pids).items()}
     # Drain: wait until every member has every acknowledged message, or give up.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -284,11 +295,25 @@ async def load(
         "p50_ms": q[49] * 1000,
         "p99_ms": q[98] * 1000,
         "max_ms": (lat[-1] if lat else 0.0) * 1000,
+        "ack_p50_ms": _quantile(stats.acks, 50) * 1000,
+        "ack_p99_ms": _quantile(stats.acks, 99) * 1000,
         "errors": stats.errors,
         "error_kinds": stats.error_kinds,
         "lost": lost,
         "duplicated": dup,
+        "cores": cpu,
     }
+
+
+def _quantile(values: list[float], pct: int) -> float:
+    return statistics.quantiles(values, n=100)[pct - 1] if len(values) > 1 else 0.0
+
+
+def _cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
+    """CPU seconds so far of the servers, this load generator and the whole machine."""
+    servers = sum(process_seconds(pid) for pid in server_pids)
+    here = process_seconds(os.getpid())
+    return {"servers": servers, "generator": here, "machine": machine_busy_seconds()}
 
 
 def run(argv: list[str]) -> int:
@@ -307,14 +332,20 @@ def run(argv: list[str]) -> int:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     for backend in backends:
         result = one_backend(backend, args)
+        cores = result["cores"]
         line = (
             f"{backend:8} instances={result['instances']} users={args.users} "
             f"group={args.group_size} rate={args.rate:.0f}/s duration={args.duration:.0f}s: "
             f"{result['messages']} msgs ({result['msg_per_s']:.1f}/s), "
             f"{result['deliveries']} deliveries, p50 {result['p50_ms']:.1f} ms, "
-            f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, "
+            f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms "
+            f"(sender's POST p50 {result['ack_p50_ms']:.1f} ms, p99 {result['ack_p99_ms']:.1f} ms), "
             f"errors {result['errors']} {result['error_kinds'] or ''}, "
-            f"lost {result['lost']}, duplicated {result['duplicated']}"
+            f"lost {result['lost']}, duplicated {result['duplicated']}; "
+            f"cores busy {cores['machine']:.2f} of {os.cpu_count()}: servers "
+            f"{cores['servers']:.2f}, load generator {cores['generator']:.2f}, rest "
+            f"{cores['machine'] - cores['servers'] - cores['generator']:.2f}; server CPU "
+            f"{cores['servers'] / result['msg_per_s'] * 1000:.2f} ms/message"
         )
         print(line, flush=True)
         if args.out:
@@ -345,18 +376,19 @@ def one_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             }
             instances = 2
         world, groups = seed(url, root, args.users, args.group_size)
-        ports = []
+        ports, pids = [], []
         for i in range(instances):
             proc, port = start_server(root if backend == "sqlite" else root / f"i{i}", env)
             stack.callback(proc.wait, 10)
             stack.callback(proc.terminate)
             ports.append(port)
+            pids.append(proc.pid)
         try:
             import uvloop
 
             runner = uvloop.run
         except ImportError:  # pragma: no cover - uvloop ships with uvicorn[standard]
             runner = asyncio.run
-        result = runner(load(world, groups, ports, args))
+        result = runner(load(world, groups, ports, pids, args))
         result["instances"] = instances
         return result

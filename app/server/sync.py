@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic_core import to_json
 from sqlalchemy import Connection, bindparam, func, select
@@ -261,12 +262,7 @@ async def long_poll(
         assert poll.keys is not None
         waiter = notifier.subscribe(poll.keys)
         try:
-            if notifier.changed_since(waiter, generation):
-                woken = True
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waiter.event.wait(), timeout=remaining)
-                woken = waiter.event.is_set()
+            woken = notifier.changed_since(waiter, generation) or await waiter.wait(remaining)
             # The token must be checked again after a wake-up about its device.
             use_tail = woken and not notifier.touched_since(poll.device_key, generation)
         finally:
@@ -319,13 +315,12 @@ _FIRST_READ_SQL = {
 
 
 def _first_read_one(
-    conn: Connection, token_hash: str, cursor: str | None, floor: int
+    driver: Any, dialect: str, token_hash: str, cursor: str | None, floor: int
 ) -> _Poll | None:
     """A poll's first read when the event tail can give its events: token, cursor, head and
-    memberships. None if the cursor is older than the tail (then the full read runs)."""
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    row = driver.execute(_FIRST_READ_SQL[conn.dialect.name], (token_hash,)).fetchone()
+    memberships, on a DB-API connection. None if the cursor is older than the tail (then the
+    full read runs)."""
+    row = driver.execute(_FIRST_READ_SQL[dialect], (token_hash,)).fetchone()
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
     device_id, user_id, epoch, pruned, head, memberships = row

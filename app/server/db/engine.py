@@ -2,8 +2,14 @@
 
 Actions are plain functions over a SQLAlchemy ``Connection``. :meth:`Database.write` runs one on
 a writer thread inside one transaction; :meth:`Database.read` runs one on a reader pool inside one
-read transaction that sees a single consistent snapshot. The asyncio loop never touches the
-database itself, and a long-poll that waits holds no thread.
+read transaction that sees a single consistent snapshot. A long-poll that waits holds no thread.
+
+The one exception to "the loop never touches the database": on SQLite, :meth:`Database.read_one`
+(a single indexed statement, tens of microseconds) runs on the loop thread itself, on a connection
+that never waits for a lock (``busy_timeout`` 0; a WAL reader is not blocked by the writer). Under
+2,000 long-polling users the thread hop around it cost more than the statement: each hop is a
+GIL hand-off that waits behind the busy loop (py-spy showed the reader threads mostly waiting to
+get the GIL back). If SQLite ever answers busy, the same read goes to the reader pool instead.
 
 SQLite (the embedded default) has exactly one writer thread: it allows one writer at a time, and
 ``BEGIN IMMEDIATE`` makes that explicit. PostgreSQL (``postgresql+psycopg://``) gets several
@@ -23,14 +29,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, TypeVarTuple
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 P = ParamSpec("P")
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +85,13 @@ def _postgres_engine(url: str, *, writer: bool, pool_size: int, single: bool = F
     )
 
 
-def _sqlite_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
+def _sqlite_engine(url: str, *, writer: bool, pool_size: int, busy_ms: int = 30_000) -> Engine:
     engine = create_engine(
         url,
         poolclass=QueuePool,
         pool_size=pool_size,
         max_overflow=0,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
     )
 
     @event.listens_for(engine, "connect")
@@ -97,7 +104,7 @@ def _sqlite_engine(url: str, *, writer: bool, pool_size: int) -> Engine:
         # FULL: an acknowledged message survives power loss; fsync costs ~0.2 ms here (measured).
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.close()
 
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
@@ -130,15 +137,21 @@ class Database:
             self.write_engine = _sqlite_engine(url, writer=True, pool_size=writers)
             self.read_engine = _sqlite_engine(url, writer=False, pool_size=readers)
             self.single_engine = self.read_engine
+            # Used only on the loop thread, one call at a time: one connection is enough.
+            self.inline_engine: Engine | None = _sqlite_engine(
+                url, writer=False, pool_size=1, busy_ms=0
+            )
         elif is_postgres_url(url):
             writers, readers = PG_WRITER_THREADS, PG_READER_THREADS
             self.write_engine = _postgres_engine(url, writer=True, pool_size=writers)
             self.read_engine = _postgres_engine(url, writer=False, pool_size=readers)
             self.single_engine = _postgres_engine(url, writer=False, pool_size=readers, single=True)
+            self.inline_engine = None  # a network round trip: never on the loop thread
         else:
             raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
         self._writer = ThreadPoolExecutor(writers, thread_name_prefix="db-writer")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="db-reader")
+        self._inline: PoolProxiedConnection | None = None
 
     @property
     def display_url(self) -> str:
@@ -167,18 +180,18 @@ class Database:
         with self.read_engine.begin() as conn:
             return fn(conn, *args, **kwargs)
 
-    def read_one_sync(
-        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """``fn`` runs exactly one read statement on the driver connection, outside a transaction
-        (a single statement sees one snapshot): on PostgreSQL one round trip instead of a pool
-        pre-ping, BEGIN, the statement and COMMIT; on SQLite no BEGIN and COMMIT. It runs once
-        more on a fresh connection if the pooled one turned out to be dead."""
+    def read_one_sync(self, fn: Callable[[Any, str, *Ts], T], *args: *Ts) -> T:
+        """``fn(driver_connection, dialect_name, *args)`` runs exactly one read statement on the
+        DB-API connection, outside a transaction (a single statement sees one snapshot): on
+        PostgreSQL one round trip instead of a pool pre-ping, BEGIN, the statement and COMMIT; on
+        SQLite no BEGIN and COMMIT. It runs once more on a fresh connection if the pooled one
+        turned out to be dead."""
         dead = self.single_engine.dialect.loaded_dbapi.OperationalError
+        dialect = self.single_engine.dialect.name
         for attempt in (1, 2):
             with self.single_engine.connect() as conn:
                 try:
-                    return fn(conn, *args, **kwargs)
+                    return fn(conn.connection.driver_connection, dialect, *args)
                 except dead as exc:
                     # Called on the driver, so SQLAlchemy did not see it: drop the connection.
                     conn.invalidate()
@@ -201,10 +214,18 @@ class Database:
         call = functools.partial(self.read_sync, fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._readers, call)
 
-    async def read_one(
-        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        call = functools.partial(self.read_one_sync, fn, *args, **kwargs)
+    async def read_one(self, fn: Callable[[Any, str, *Ts], T], *args: *Ts) -> T:
+        """:meth:`read_one_sync` off the loop; on SQLite first tried on the loop (module doc)."""
+        if self.inline_engine is not None:
+            if self._inline is None:
+                # Held for the server's life: a pool checkout per call cost more than the read.
+                self._inline = self.inline_engine.raw_connection()
+            try:
+                return fn(self._inline.driver_connection, "sqlite", *args)
+            except self.inline_engine.dialect.loaded_dbapi.OperationalError as exc:
+                # Busy, or a real fault the pool's connection will meet and report as well.
+                log.debug("inline read gave %s; using a reader thread", exc)
+        call = functools.partial(self.read_one_sync, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self._readers, call)
 
     def close(self) -> None:
@@ -213,3 +234,7 @@ class Database:
         self.write_engine.dispose()
         self.read_engine.dispose()
         self.single_engine.dispose()
+        if self._inline is not None:
+            self._inline.close()
+        if self.inline_engine is not None:
+            self.inline_engine.dispose()

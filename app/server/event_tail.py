@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -109,6 +110,7 @@ _PORTABLE_TAIL = (
     .order_by(events.c.seq)
 )
 _HEAD = select(func.coalesce(func.max(events.c.seq), 0))
+_SQLITE_HEAD = "SELECT coalesce(max(seq), 0) FROM events"
 
 
 def read_after(
@@ -118,16 +120,35 @@ def read_after(
     On SQLite the driver is asked directly unless ``portable`` (tests: PostgreSQL's statement)."""
     if after is None:
         return int(conn.execute(_HEAD).scalar_one()), []
-    sqlite = conn.dialect.name == "sqlite" and not portable
-    driver = conn.connection.driver_connection if sqlite else None
+    if conn.dialect.name == "sqlite" and not portable:
+        return read_after_sqlite(conn.connection.driver_connection, "sqlite", after)
+
+    def page(last: int) -> Any:
+        return conn.execute(_PORTABLE_TAIL.where(events.c.seq > last).limit(READ_PAGE)).all()
+
+    return _pages(page, after)
+
+
+def read_after_sqlite(
+    driver: Any, _dialect: str, after: int | None, max_pages: int | None = None
+) -> tuple[int, list[TailEvent]]:
+    """:func:`read_after` on a SQLite DB-API connection, outside a transaction: events are
+    appended in seq order by one writer, so each page's own snapshot is as good as one for all.
+    ``max_pages`` bounds the work when it runs on the loop (:meth:`Database.read_one`)."""
+    if after is None:
+        return int(driver.execute(_SQLITE_HEAD).fetchone()[0]), []
+    return _pages(
+        lambda last: driver.execute(_SQLITE_TAIL, (last, READ_PAGE)).fetchall(), after, max_pages
+    )
+
+
+def _pages(
+    page: Callable[[int], Any], after: int, max_pages: int | None = None
+) -> tuple[int, list[TailEvent]]:
     out: list[TailEvent] = []
     last = after
-    while True:
-        if driver is not None:
-            rows: Any = driver.execute(_SQLITE_TAIL, (last, READ_PAGE)).fetchall()
-        else:
-            query = _PORTABLE_TAIL.where(events.c.seq > last).limit(READ_PAGE)
-            rows = conn.execute(query).all()
+    for _ in itertools.repeat(None) if max_pages is None else range(max_pages):
+        rows = page(last)
         for seq, type_, at, conv, user, org, message_id, msg_conv, payload in rows:
             out.append(
                 TailEvent(
@@ -144,7 +165,8 @@ def read_after(
         if rows:
             last = out[-1].seq
         if len(rows) < READ_PAGE:
-            return last, out
+            break
+    return last, out
 
 
 class EventTail:
@@ -172,9 +194,14 @@ class EventTail:
     async def _refresh(self) -> None:
         generation = self._notifier.generation
         try:
-            head, new = await self._db.read(
-                read_after, self.head if self.floor is not None else None
-            )
+            after = self.head if self.floor is not None else None
+            if self._db.is_sqlite:  # one page on the loop when it can (Database.read_one)
+                head, new = await self._db.read_one(read_after_sqlite, after, 1)
+                if len(new) == READ_PAGE:  # a backlog: the rest on a reader thread
+                    head, rest = await self._db.read(read_after, head)
+                    new += rest
+            else:
+                head, new = await self._db.read(read_after, after)
             self.add(head, new)
             self._read_generation = max(self._read_generation, generation)
         finally:

@@ -217,13 +217,14 @@ class Database:
     async def read_one(self, fn: Callable[[Any, str, *Ts], T], *args: *Ts) -> T:
         """:meth:`read_one_sync` off the loop; on SQLite first tried on the loop (module doc)."""
         if self.inline_engine is not None:
-            if self._inline is None:
-                # Held for the server's life: a pool checkout per call cost more than the read.
-                self._inline = self.inline_engine.raw_connection()
             try:
+                if self._inline is None:
+                    # Held for the server's life: a pool checkout per call cost more than the read.
+                    self._inline = self.inline_engine.raw_connection()
                 return fn(self._inline.driver_connection, "sqlite", *args)
-            except self.inline_engine.dialect.loaded_dbapi.OperationalError as exc:
-                # Busy, or a real fault the pool's connection will meet and report as well.
+            except (DBAPIError, self.inline_engine.dialect.loaded_dbapi.OperationalError) as exc:
+                # Busy (also while connecting), or a real fault that the reader thread's
+                # connection will meet and report as well.
                 log.debug("inline read gave %s; using a reader thread", exc)
         call = functools.partial(self.read_one_sync, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self._readers, call)

@@ -287,13 +287,12 @@ async def load(
             lost += n == 0
             dup += n > 1
     lat = sorted(stats.latencies)
-    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
     return {
         "messages": len(stats.sent),
         "msg_per_s": len(stats.sent) / elapsed,
         "deliveries": len(lat),
-        "p50_ms": q[49] * 1000,
-        "p99_ms": q[98] * 1000,
+        "p50_ms": _quantile(lat, 50) * 1000,
+        "p99_ms": _quantile(lat, 99) * 1000,
         "max_ms": (lat[-1] if lat else 0.0) * 1000,
         "ack_p50_ms": _quantile(stats.acks, 50) * 1000,
         "ack_p99_ms": _quantile(stats.acks, 99) * 1000,

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -118,10 +117,10 @@ def read_after(
 ) -> tuple[int, list[TailEvent]]:
     """``(head, events after `after`)``; with ``after`` None only the head (a new tail's start).
     On SQLite the driver is asked directly unless ``portable`` (tests: PostgreSQL's statement)."""
-    if after is None:
-        return int(conn.execute(_HEAD).scalar_one()), []
     if conn.dialect.name == "sqlite" and not portable:
         return read_after_sqlite(conn.connection.driver_connection, "sqlite", after)
+    if after is None:
+        return int(conn.execute(_HEAD).scalar_one()), []
 
     def page(last: int) -> Any:
         return conn.execute(_PORTABLE_TAIL.where(events.c.seq > last).limit(READ_PAGE)).all()
@@ -147,7 +146,9 @@ def _pages(
 ) -> tuple[int, list[TailEvent]]:
     out: list[TailEvent] = []
     last = after
-    for _ in itertools.repeat(None) if max_pages is None else range(max_pages):
+    pages = 0
+    while max_pages is None or pages < max_pages:
+        pages += 1
         rows = page(last)
         for seq, type_, at, conv, user, org, message_id, msg_conv, payload in rows:
             out.append(

@@ -1,18 +1,28 @@
 """Engines and the thread discipline: one thread hop per transaction, never one per statement.
 
-Actions are plain functions over a SQLAlchemy ``Connection``. :meth:`Database.write` runs one on
-a writer thread inside one transaction; :meth:`Database.read` runs one on a reader pool inside one
-read transaction that sees a single consistent snapshot. A long-poll that waits holds no thread.
+Actions are plain functions over a SQLAlchemy ``Connection``. :meth:`Database.write` runs one
+inside one transaction (on PostgreSQL on a writer thread); :meth:`Database.read` runs one on a
+reader pool inside one read transaction that sees a single consistent snapshot. A long-poll that
+waits holds no thread.
 
-The one exception to "the loop never touches the database": on SQLite, :meth:`Database.read_one`
-(a single indexed statement, tens of microseconds) runs on the loop thread itself, on a connection
-that never waits for a lock (``busy_timeout`` 0; a WAL reader is not blocked by the writer). Under
-2,000 long-polling users the thread hop around it cost more than the statement: each hop is a
-GIL hand-off that waits behind the busy loop (py-spy showed the reader threads mostly waiting to
-get the GIL back). If SQLite ever answers busy, the same read goes to the reader pool instead.
+On SQLite the loop thread itself touches the database in two ways, because under 2,000
+long-polling users every thread hop was a GIL hand-off that waited behind the busy loop (py-spy
+showed the worker threads mostly waiting to get the GIL back, and each hop cost more than the
+statements it carried):
 
-SQLite (the embedded default) has exactly one writer thread: it allows one writer at a time, and
-``BEGIN IMMEDIATE`` makes that explicit. PostgreSQL (``postgresql+psycopg://``) gets several
+- :meth:`Database.read_one` (a single indexed statement, tens of microseconds) runs on a
+  connection that never waits for a lock (``busy_timeout`` 0; a WAL reader is not blocked by the
+  writer). If SQLite ever answers busy, the same read goes to the reader pool instead.
+- :meth:`Database.write` runs the action's statements on the loop, on a connection with
+  ``busy_timeout`` 0, and only the COMMIT (the fsync, ``synchronous=FULL``) on a commit thread:
+  one hop per transaction instead of one GIL hand-off per statement, and writes never wait for a
+  lock on the loop. If the write lock is held elsewhere (the admin command line), the write runs
+  on the writer thread instead, which waits for it. An API action is a handful of indexed
+  statements; bulk work (pruning, imports) belongs to the command line, not to the loop.
+
+SQLite (the embedded default) has exactly one writer at a time (the group commit in
+``service.py`` queues the server's own writes), and ``BEGIN IMMEDIATE`` makes that explicit.
+PostgreSQL (``postgresql+psycopg://``) gets several
 writer threads over a psycopg 3 connection pool; readers run ``REPEATABLE READ`` so every
 statement of one read sees the same snapshot, as a SQLite WAL read transaction does. Writes run
 ``READ COMMITTED``; a write that PostgreSQL aborts as a deadlock or serialization failure (the
@@ -23,6 +33,7 @@ which is safe because an action is a plain function of its connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -122,6 +133,10 @@ def _sqlite_engine(url: str, *, writer: bool, pool_size: int, busy_ms: int = 30_
     return engine
 
 
+class _LockNotFree(Exception):
+    """SQLite's write lock was held elsewhere (another process) when a loop write began."""
+
+
 def _retryable(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
 
@@ -141,17 +156,27 @@ class Database:
             self.inline_engine: Engine | None = _sqlite_engine(
                 url, writer=False, pool_size=1, busy_ms=0
             )
+            self.loop_write_engine: Engine | None = _sqlite_engine(
+                url, writer=True, pool_size=1, busy_ms=0
+            )
         elif is_postgres_url(url):
             writers, readers = PG_WRITER_THREADS, PG_READER_THREADS
             self.write_engine = _postgres_engine(url, writer=True, pool_size=writers)
             self.read_engine = _postgres_engine(url, writer=False, pool_size=readers)
             self.single_engine = _postgres_engine(url, writer=False, pool_size=readers, single=True)
             self.inline_engine = None  # a network round trip: never on the loop thread
+            self.loop_write_engine = None
         else:
             raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]}")
         self._writer = ThreadPoolExecutor(writers, thread_name_prefix="db-writer")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="db-reader")
         self._inline: PoolProxiedConnection | None = None
+        # SQLite: writes run on the loop thread (see the module doc); only their COMMIT runs on
+        # a thread, a thread of its own so it never queues behind a write waiting for the lock.
+        self._loop_writer: Connection | None = None
+        self._loop_writing = False
+        self._committing: asyncio.Future[None] | None = None
+        self._commit_thread = ThreadPoolExecutor(1, thread_name_prefix="db-commit")
 
     @property
     def display_url(self) -> str:
@@ -205,8 +230,58 @@ class Database:
     async def write(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        if self.loop_write_engine is not None and not self._loop_writing:
+            self._loop_writing = True
+            try:
+                return await self._write_on_loop(fn, *args, **kwargs)
+            except _LockNotFree as exc:
+                log.debug("write on the loop gave %s; using the writer thread", exc.__cause__)
+            finally:
+                self._loop_writing = False
         call = functools.partial(self.write_sync, fn, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._writer, call)
+
+    async def _write_on_loop(
+        self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """SQLite: ``fn`` on the loop thread, its COMMIT (the fsync) on the commit thread.
+
+        Raises :class:`_LockNotFree` when the write lock was not free at once (the admin command
+        line is writing): the caller then takes the writer thread, which waits for it.
+        """
+        assert self.loop_write_engine is not None
+        loop = asyncio.get_running_loop()
+        if self._committing is not None:  # a cancelled caller's COMMIT may still be running
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._committing)
+        try:
+            if self._loop_writer is None:
+                self._loop_writer = self.loop_write_engine.connect()
+            conn = self._loop_writer
+            if conn.in_transaction():  # left by a COMMIT that failed after its caller left
+                conn.rollback()
+            trans = conn.begin()
+        except (DBAPIError, self.loop_write_engine.dialect.loaded_dbapi.OperationalError) as exc:
+            raise _LockNotFree from exc
+        try:
+            result = fn(conn, *args, **kwargs)
+        except BaseException:
+            trans.rollback()
+            raise
+        committing = self._committing = loop.run_in_executor(self._commit_thread, trans.commit)
+        try:
+            # Shielded: a caller that goes away must not leave the connection mid-COMMIT; the
+            # next write waits for it instead.
+            await asyncio.shield(committing)
+        except asyncio.CancelledError:
+            raise
+        except BaseException:
+            conn.rollback()  # nothing of this transaction is durable
+            raise
+        finally:
+            if committing.done():
+                self._committing = None
+        return result
 
     async def read(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -231,10 +306,15 @@ class Database:
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)
+        self._commit_thread.shutdown(wait=True)
         self._readers.shutdown(wait=True)
+        if self._loop_writer is not None:
+            self._loop_writer.close()
         self.write_engine.dispose()
         self.read_engine.dispose()
         self.single_engine.dispose()
+        if self.loop_write_engine is not None:
+            self.loop_write_engine.dispose()
         if self._inline is not None:
             self._inline.close()
         if self.inline_engine is not None:

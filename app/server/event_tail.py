@@ -183,14 +183,19 @@ class EventTail:
         self.head = 0
         self._read_generation = -1  # notifier generation seen before the last completed read
         self._inflight: asyncio.Future[None] | None = None
+        self._waiting: list[asyncio.Future[None]] = []  # callers of ensure() for _inflight
 
     async def ensure(self, *, generation: int = -1, head: int = 0) -> None:
         """Return once a read that started at notifier generation >= ``generation`` completed and
         every event up to seq ``head`` is held. Concurrent callers share one read."""
         while self._read_generation < generation or self.floor is None or self.head < head:
+            # Each caller waits on a future of its own, so a poll that goes away cancels only
+            # that (``asyncio.shield`` per caller did the same at twice the cost, py-spy).
+            done = asyncio.get_running_loop().create_future()
+            self._waiting.append(done)
             if self._inflight is None:
                 self._inflight = asyncio.ensure_future(self._refresh())
-            await asyncio.shield(self._inflight)
+            await done
 
     async def _refresh(self) -> None:
         generation = self._notifier.generation
@@ -205,8 +210,27 @@ class EventTail:
                 head, new = await self._db.read(read_after, after)
             self.add(head, new)
             self._read_generation = max(self._read_generation, generation)
+        except BaseException as exc:
+            self._release(exc)  # the waiting callers raise it: nobody awaits this task itself
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            self._release(None)
         finally:
             self._inflight = None
+
+    def _release(self, error: BaseException | None) -> None:
+        """Answer everyone who waited on this read: return, or raise its error."""
+        waiting, self._waiting = self._waiting, []
+        for done in waiting:
+            if done.done():  # that caller was cancelled
+                continue
+            if error is None:
+                done.set_result(None)
+            elif isinstance(error, Exception):
+                done.set_exception(error)
+            else:  # the read itself was cancelled (shutdown)
+                done.cancel()
 
     def add(self, head: int, new: list[TailEvent]) -> None:
         """Append what a read found (``read_after``'s result)."""

@@ -329,12 +329,33 @@ def _first_read_one(
     after = _cursor_seq(cursor, epoch, pruned, int(head))
     if after < floor:
         return None
-    joined: dict[int, int] = {}
-    for pair in memberships.split(",") if memberships else ():
-        cid, _, seq = pair.partition(":")
-        joined[int(cid)] = int(seq)
-    keys = [f"u:{user_id}", f"d:{device_id}", "org", *(f"c:{cid}" for cid in joined)]
+    joined, conversation_keys = _parse_memberships(memberships or "")
+    keys = [f"u:{user_id}", f"d:{device_id}", "org", *conversation_keys]
     return _Poll(None, f"{epoch}.{after}", keys, joined, int(user_id), int(head))
+
+
+_MEMBERSHIPS_HELD = 8192
+_memberships: dict[str, tuple[dict[int, int], tuple[str, ...]]] = {}
+
+
+def _parse_memberships(text: str) -> tuple[dict[int, int], tuple[str, ...]]:
+    """``"cid:joined_seq,..."`` as {conversation: joined_seq} and its notifier keys.
+
+    Remembered by the text: a user's memberships rarely change between two of their polls, and
+    parsing them was a tenth of a poll's cost under load (py-spy). The dict is shared; nobody
+    changes it.
+    """
+    parsed = _memberships.get(text)
+    if parsed is None:
+        joined: dict[int, int] = {}
+        for pair in text.split(",") if text else ():
+            cid, _, seq = pair.partition(":")
+            joined[int(cid)] = int(seq)
+        parsed = joined, tuple(f"c:{cid}" for cid in joined)
+        if len(_memberships) >= _MEMBERSHIPS_HELD:
+            _memberships.clear()
+        _memberships[text] = parsed
+    return parsed
 
 
 async def _from_tail(

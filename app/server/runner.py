@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.server.api import routes_messages, routes_sync
 from app.server.api.app import create_app
@@ -35,10 +38,20 @@ def serve(
     access_log: bool = False,
     background: list[Callable[[], Coroutine[Any, Any, None]]] | None = None,
 ) -> None:
-    app = create_app(service, background=background or [])
+    # The client address from a trusted reverse proxy's X-Forwarded-For (nginx on the same host
+    # by default), as uvicorn would; only FastAPI's routes use it (the sign-in limiter), so the
+    # two fast lanes in front do not pay for it on every long-poll.
+    app = cast(
+        ASGIApp,
+        ProxyHeadersMiddleware(
+            create_app(service, background=background or []),  # type: ignore[arg-type]
+            trusted_hosts=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        ),
+    )
     config = uvicorn.Config(
         # The two requests every delivery is made of skip FastAPI's per-request machinery.
         routes_sync.events_fast_lane(routes_messages.send_fast_lane(app, service), service),
+        proxy_headers=False,
         host=host,
         port=port,
         access_log=access_log,

@@ -123,3 +123,22 @@ def test_logout_ends_a_waiting_long_poll(server: ServerProcess) -> None:
         assert result[0].status_code == 401
         assert result[0].json()["code"] == "unauthorized"
         assert phone.get("/api/v1/me").status_code == 200
+
+
+def test_sign_in_limits_count_the_address_a_local_proxy_forwards(server: ServerProcess) -> None:
+    """Behind nginx on the same host every request comes from 127.0.0.1: the limiter must count
+    the address nginx forwards, so one noisy address does not lock out everyone."""
+    with server.client() as anon:
+
+        def wrong(name: str, address: str) -> int:
+            reply = anon.post(
+                "/api/v1/auth/login",
+                json={"username": name, "password": "wrong", "device_name": "t"},
+                headers={"X-Forwarded-For": address},
+            )
+            return reply.status_code
+
+        # Ten failures from one address, each for another name (the per-name limit stays clear).
+        assert [wrong(f"nobody{i}", "203.0.113.7") for i in range(10)] == [401] * 10
+        assert wrong("nobody10", "203.0.113.7") == 429
+        assert wrong("nobody11", "198.51.100.2") == 401

@@ -1,7 +1,8 @@
 """The server's collaborators wired together, and the one way a request touches the database.
 
 ``Service.write(token, action, ...)`` resolves the caller from the token and runs the action in the
-same transaction on the writer thread: one thread hop per request. After the commit it wakes the
+same transaction (``Database.write`` decides where: on SQLite the statements run on the loop and
+the COMMIT on a thread, on PostgreSQL all on a writer thread). After the commit it wakes the
 long-polls the action's events concern.
 
 On SQLite (one writer) concurrent writes are group-committed: the writes that queued while the
@@ -39,7 +40,7 @@ _Outcome = tuple[bool, Any]  # (committed, (result, tx)) or (False, the exceptio
 
 
 def _run_group(conn: Connection, group: list[_Work]) -> list[_Outcome]:
-    """Run each write under its own savepoint in the caller's transaction (the writer thread).
+    """Run each write under its own savepoint in the caller's transaction.
 
     The savepoints are issued to the SQLite driver directly: SQLAlchemy's ``begin_nested`` cost
     more than the rest of a send's statements together, and group commit only runs on SQLite.
@@ -63,7 +64,7 @@ def _run_group(conn: Connection, group: list[_Work]) -> list[_Outcome]:
 
 
 class _GroupCommit:
-    """Queues writes on the event loop and hands them to the writer thread in groups."""
+    """Queues writes on the event loop and commits them in groups, one group at a time."""
 
     def __init__(self, service: Service) -> None:
         self._service = service

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -334,28 +335,19 @@ def _first_read_one(
     return _Poll(None, f"{epoch}.{after}", keys, joined, int(user_id), int(head))
 
 
-_MEMBERSHIPS_HELD = 8192
-_memberships: dict[str, tuple[dict[int, int], tuple[str, ...]]] = {}
-
-
+@functools.lru_cache(maxsize=8192)
 def _parse_memberships(text: str) -> tuple[dict[int, int], tuple[str, ...]]:
     """``"cid:joined_seq,..."`` as {conversation: joined_seq} and its notifier keys.
 
-    Remembered by the text: a user's memberships rarely change between two of their polls, and
+    Cached by the text: a user's memberships rarely change between two of their polls, and
     parsing them was a tenth of a poll's cost under load (py-spy). The dict is shared; nobody
     changes it.
     """
-    parsed = _memberships.get(text)
-    if parsed is None:
-        joined: dict[int, int] = {}
-        for pair in text.split(",") if text else ():
-            cid, _, seq = pair.partition(":")
-            joined[int(cid)] = int(seq)
-        parsed = joined, tuple(f"c:{cid}" for cid in joined)
-        if len(_memberships) >= _MEMBERSHIPS_HELD:
-            _memberships.clear()
-        _memberships[text] = parsed
-    return parsed
+    joined: dict[int, int] = {}
+    for pair in text.split(",") if text else ():
+        cid, _, seq = pair.partition(":")
+        joined[int(cid)] = int(seq)
+    return joined, tuple(f"c:{cid}" for cid in joined)
 
 
 async def _from_tail(

@@ -251,9 +251,10 @@ class Database:
         """
         assert self.loop_write_engine is not None
         loop = asyncio.get_running_loop()
-        if self._committing is not None:  # a cancelled caller's COMMIT may still be running
+        committing = self._committing
+        if committing is not None and not committing.done():  # a cancelled caller's COMMIT
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._committing)
+                await asyncio.shield(committing)
         try:
             if self._loop_writer is None:
                 self._loop_writer = self.loop_write_engine.connect()
@@ -278,9 +279,6 @@ class Database:
         except BaseException:
             conn.rollback()  # nothing of this transaction is durable
             raise
-        finally:
-            if committing.done():
-                self._committing = None
         return result
 
     async def read(

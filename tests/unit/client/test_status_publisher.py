@@ -14,6 +14,7 @@ from app.client.connection import Backoff
 from app.client.status_publisher import CLEAR, StatusPublisher
 from app.core import wire
 from app.core.errors import RateLimited, Unauthorized, Unprocessable
+from tests.helpers.loop import settle
 from tests.unit.client.conftest import run
 
 
@@ -53,11 +54,6 @@ def _publisher(api: FakeApi, **kw: object) -> StatusPublisher:
     return StatusPublisher(api, sleep=api.sleep, backoff=backoff, monotonic=lambda: api.clock, **kw)  # type: ignore[arg-type]
 
 
-async def _settle() -> None:
-    for _ in range(50):
-        await asyncio.sleep(0)
-
-
 def test_a_burst_while_a_request_is_in_flight_costs_one_more_request() -> None:
     async def scenario() -> None:
         api = FakeApi()
@@ -65,15 +61,15 @@ def test_a_burst_while_a_request_is_in_flight_costs_one_more_request() -> None:
         pub = _publisher(api)
         pub.start()
         pub.publish(_status("one"))
-        await _settle()
+        await settle()
         for text in ("two", "three", "four"):
             pub.publish(_status(text))
         api.gate.set()
-        await _settle()
+        await settle()
         assert [t for _, t in api.sent] == ["one", "four"]
         assert api.sent[1][0] - api.sent[0][0] >= 2.0  # spaced by min_gap
         pub.publish(_status("four"))  # what the server has already: nothing is sent
-        await _settle()
+        await settle()
         assert len(api.sent) == 2
         await pub.aclose()
 
@@ -89,7 +85,7 @@ def test_rate_limited_waits_at_least_retry_after_then_sends_the_latest_wish() ->
         pub.progress_did_change.connect(progress.append)
         pub.start()
         pub.publish(_status("first"))
-        await _settle()
+        await settle()
         assert any(p.state == "waiting" and (p.retry_in or 0) >= 40 for p in progress)
         assert [t for _, t in api.sent] == ["first"] and api.sent[0][0] >= 40
         await pub.aclose()
@@ -105,12 +101,12 @@ def test_network_errors_back_off_exponentially_and_coalesce() -> None:
         pub = _publisher(api)
         pub.start()
         pub.publish(_status("a"))
-        await _settle()
+        await settle()
         assert pub.progress.state == "waiting" and pub.progress.reason == "offline"
         pub.publish(_status("b"))  # while backing off: only the latest wish counts
         pub.publish(None)
         api.sleep_gate.set()
-        await _settle()
+        await settle()
         # Three failed attempts, then one request carrying the latest wish (cleared).
         assert [t for _, t in api.sent] == [""]
         assert api.attempts == 4
@@ -128,13 +124,13 @@ def test_a_refused_status_is_dropped_and_unauthorized_stops() -> None:
         pub = _publisher(api)
         pub.start()
         pub.publish(_status("x"))
-        await _settle()
+        await settle()
         assert api.sent == [] and pub.progress.state == "failed"
         api.failures = [Unauthorized("gone")]
         pub.publish(_status("y"))
-        await _settle()
+        await settle()
         pub.publish(_status("z"))
-        await _settle()
+        await settle()
         assert api.sent == []  # stopped for good: the session ends on 401
         await pub.aclose()
 

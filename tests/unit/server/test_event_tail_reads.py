@@ -14,6 +14,7 @@ import pytest
 
 from app.server.event_tail import EventTail
 from app.server.notifier import LocalNotifier
+from tests.helpers.loop import settle
 
 
 class _Reads:
@@ -32,17 +33,12 @@ class _Reads:
         return await future
 
 
-async def _settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
-
-
 def test_polls_woken_together_share_one_read() -> None:
     async def scenario() -> None:
         db = _Reads()
         tail = EventTail(db, LocalNotifier())  # type: ignore[arg-type]
         polls = [asyncio.ensure_future(tail.ensure(head=7)) for _ in range(10)]
-        await _settle()
+        await settle()
         assert db.started == 1
         db.pending[0].set_result((7, []))
         await asyncio.gather(*polls)
@@ -57,9 +53,9 @@ def test_a_poll_that_goes_away_leaves_the_read_to_the_others() -> None:
         tail = EventTail(db, LocalNotifier())  # type: ignore[arg-type]
         leaving = asyncio.ensure_future(tail.ensure())
         staying = asyncio.ensure_future(tail.ensure())
-        await _settle()
+        await settle()
         leaving.cancel()
-        await _settle()
+        await settle()
         assert leaving.cancelled() and not staying.done()
         db.pending[0].set_result((3, []))
         await staying
@@ -73,13 +69,13 @@ def test_a_failed_read_reaches_every_waiting_poll_and_the_next_poll_reads_again(
         db = _Reads()
         tail = EventTail(db, LocalNotifier())  # type: ignore[arg-type]
         polls = [asyncio.ensure_future(tail.ensure()) for _ in range(3)]
-        await _settle()
+        await settle()
         db.pending[0].set_exception(OSError("database gone"))
         for poll in polls:
             with pytest.raises(OSError, match="database gone"):
                 await poll
         again = asyncio.ensure_future(tail.ensure())
-        await _settle()
+        await settle()
         assert db.started == 2
         db.pending[1].set_result((5, []))
         await again

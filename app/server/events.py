@@ -9,6 +9,7 @@ from another server (or a wiped one) is answered ``cursor_expired`` instead of s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,36 +57,39 @@ class Audience:
 
 @dataclass
 class Emitted:
-    """What one transaction emitted: notifier keys to wake, and the highest seq written."""
+    """What one transaction emitted: notifier keys to wake, and the events still to insert."""
 
     keys: set[str] = field(default_factory=set)
-    seq: int = 0
     locked: bool = False  # whether this transaction holds the event lock (PostgreSQL)
-
-    def add(self, key: str, seq: int) -> None:
-        self.keys.add(key)
-        self.seq = max(self.seq, seq)
+    deferred: list[dict[str, Any]] = field(default_factory=list)  # see defer()
 
 
 # Built once: every change runs it, and building it per call cost more than the insert itself.
-_INSERT_EVENT = (
-    insert(events)
-    .values(
-        {
-            column: bindparam(column)
-            for column in (
-                "type",
-                "at",
-                "aud_conversation_id",
-                "aud_user_id",
-                "aud_org",
-                "message_id",
-                "payload",
-            )
-        }
-    )
-    .returning(events.c.seq)
+_EVENT_COLUMNS = ("type", "at", "aud_conversation_id", "aud_user_id", "aud_org", "message_id")
+_INSERT_EVENTS = insert(events).values(
+    {column: bindparam(column) for column in (*_EVENT_COLUMNS, "payload")}
 )
+_INSERT_EVENT = _INSERT_EVENTS.returning(events.c.seq)
+# The same insert for psycopg itself (commit_deferred); the payload goes as json.
+_PG_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join((*_EVENT_COLUMNS, 'payload'))})"
+    f" VALUES ({', '.join(f'%({c})s' for c in _EVENT_COLUMNS)}, %(payload)s::json)"
+)
+_PG_EVENT_LOCK = f"SELECT pg_advisory_xact_lock({EVENT_LOCK_KEY})"
+
+
+def _row(
+    type_: str, payload: dict[str, Any], audience: Audience, at: dt.datetime, message_id: int | None
+) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "at": at,
+        "aud_conversation_id": audience.conversation_id,
+        "aud_user_id": audience.user_id,
+        "aud_org": audience.org,
+        "message_id": message_id,
+        "payload": payload,
+    }
 
 
 def emit(
@@ -98,25 +102,76 @@ def emit(
     at: dt.datetime,
     message_id: int | None = None,
 ) -> int:
-    """Append one event; returns its seq. ``payload`` is the wire event without seq/at/type."""
+    """Append one event now; returns its seq. ``payload`` is the wire event without seq/at/type.
+
+    On PostgreSQL this takes the event lock, held to the commit (module docstring): every
+    statement after it keeps other writers' events waiting. Where the seq is not needed,
+    :func:`defer` keeps that wait to the commit itself.
+    """
+    _lock(conn, out)
+    _insert_deferred(conn, out)  # events deferred before this one come first
+    seq = conn.execute(_INSERT_EVENT, _row(type_, payload, audience, at, message_id)).scalar_one()
+    out.keys.add(audience.key())
+    return int(seq)
+
+
+def defer(
+    out: Emitted,
+    type_: str,
+    payload: dict[str, Any],
+    audience: Audience,
+    *,
+    at: dt.datetime,
+    message_id: int | None = None,
+) -> None:
+    """Append one event at the end of the transaction, by :func:`commit_deferred`.
+
+    On PostgreSQL the event lock is what makes commit order seq order, so no other instance's
+    event can commit while it is held. Taken at an insert in the middle of a transaction, it was
+    held across every later round trip, each followed by the writer thread waiting for the GIL
+    behind a busy event loop: at about 100 sends a second the lock, not the database, was the
+    limit (bench/RESULTS.md). Deferred, the lock, the inserts and the COMMIT go to PostgreSQL in
+    one pipeline, and the lock is held only while PostgreSQL itself runs them.
+    """
+    out.deferred.append(_row(type_, payload, audience, at, message_id))
+    out.keys.add(audience.key())
+
+
+def _lock(conn: Connection, out: Emitted) -> None:
     if not out.locked and conn.dialect.name == "postgresql":
         # Commit order = seq order (see the module docstring); released at commit or rollback.
         conn.execute(select(func.pg_advisory_xact_lock(EVENT_LOCK_KEY)))
         out.locked = True
-    seq = conn.execute(
-        _INSERT_EVENT,
-        {
-            "type": type_,
-            "at": at,
-            "aud_conversation_id": audience.conversation_id,
-            "aud_user_id": audience.user_id,
-            "aud_org": audience.org,
-            "message_id": message_id,
-            "payload": payload,
-        },
-    ).scalar_one()
-    out.add(audience.key(), seq)
-    return int(seq)
+
+
+def _insert_deferred(conn: Connection, out: Emitted) -> None:
+    if out.deferred:
+        rows, out.deferred = out.deferred, []
+        conn.execute(_INSERT_EVENTS, rows)
+
+
+def commit_deferred(conn: Connection, out: Emitted) -> None:
+    """Insert the deferred events and COMMIT the transaction, in one round trip on PostgreSQL.
+
+    The caller's own commit afterwards finds no transaction open and does nothing. On SQLite
+    (one writer; no event lock) the events are inserted and the caller commits as usual.
+    """
+    if conn.dialect.name != "postgresql":
+        _insert_deferred(conn, out)
+        return
+    rows, out.deferred = out.deferred, []
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.pipeline():
+        if rows and not out.locked:
+            driver.execute(_PG_EVENT_LOCK)
+            out.locked = True
+        if rows:
+            with driver.cursor() as cur:
+                cur.executemany(
+                    _PG_INSERT_EVENT, [{**r, "payload": json.dumps(r["payload"])} for r in rows]
+                )
+        driver.commit()
 
 
 # --- cursors ---------------------------------------------------------------------------------

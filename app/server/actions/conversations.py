@@ -92,7 +92,7 @@ def create(tx: Tx, caller: Caller, req: wire.ConversationCreate) -> tuple[wire.C
         created_at=tx.now,
         member_ids=sorted(wanted),
     )
-    seq = tx.emit(
+    seq = tx.emit_now(
         "conversation.created", {"conversation": dump(conversation)}, Audience(conversation_id=cid)
     )
     _add_member_rows(tx, cid, sorted(wanted), seq)
@@ -112,7 +112,7 @@ def add_members(
     if not new:
         return conversation
     conversation.member_ids = sorted(set(conversation.member_ids) | set(new))
-    seq = tx.emit(
+    seq = tx.emit_now(
         "conversation.updated",
         {"conversation": dump(conversation)},
         Audience(conversation_id=conversation_id),
@@ -135,7 +135,7 @@ def join(tx: Tx, caller: Caller, conversation_id: int) -> wire.Conversation:
         raise NotFound("No such conversation.")
     conversation = queries.load_conversation(tx.conn, conversation_id)
     conversation.member_ids = sorted([*conversation.member_ids, caller.user_id])
-    seq = tx.emit(
+    seq = tx.emit_now(
         "conversation.updated",
         {"conversation": dump(conversation)},
         Audience(conversation_id=conversation_id),

@@ -15,7 +15,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.core import wire
 from app.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
@@ -67,27 +67,31 @@ _SEND_CHECK = select(
     .scalar_subquery(),
     queries.POLICY_TEXT,
 )
+_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "sender_id",
+    "client_msg_id",
+    "body",
+    "topic_id",
+    "reply_to",
+    "urgent",
+    "mentions",
+    "mentions_all",
+    "created_at",
+    "deleted",
+    "pinned",
+)
 _INSERT_MESSAGE = (
     insert(messages)
-    .values(
-        {
-            column: bindparam(column)
-            for column in (
-                "conversation_id",
-                "sender_id",
-                "client_msg_id",
-                "body",
-                "topic_id",
-                "reply_to",
-                "urgent",
-                "mentions",
-                "mentions_all",
-                "created_at",
-                "deleted",
-                "pinned",
-            )
-        }
-    )
+    .values({column: bindparam(column) for column in _MESSAGE_COLUMNS})
+    .returning(messages.c.id)
+)
+# PostgreSQL, where several writers run at once: a concurrent retry's row makes the insert do
+# nothing (no row returned) instead of failing, so no savepoint, two round trips, is needed.
+_PG_INSERT_MESSAGE = (
+    pg_insert(messages)
+    .values({column: bindparam(column) for column in _MESSAGE_COLUMNS})
+    .on_conflict_do_nothing(constraint="uq_messages_sender_client_msg_id")
     .returning(messages.c.id)
 )
 
@@ -174,14 +178,11 @@ def send(
         # concurrent retry can slip in between, so no savepoint is needed around the insert.
         mid = tx.conn.execute(_INSERT_MESSAGE, values).scalar_one()
     else:
-        try:
-            with tx.conn.begin_nested():
-                mid = tx.conn.execute(_INSERT_MESSAGE, values).scalar_one()
-        except IntegrityError:
+        mid = tx.conn.execute(_PG_INSERT_MESSAGE, values).scalar_one_or_none()
+        if mid is None:
             # A concurrent retry on another writer (PostgreSQL) won the race: answer as a replay.
             row = _existing(tx, caller.user_id, req.client_msg_id)
-            if row is None:
-                raise
+            assert row is not None  # ON CONFLICT waited for it to commit; this statement sees it
             return _answer_replay(tx, row, conversation_id, req)
     message = wire.Message(
         id=int(mid),

@@ -137,8 +137,10 @@ class _LockNotFree(Exception):
     """SQLite's write lock was held elsewhere (another process) when a loop write began."""
 
 
-def _retryable(exc: DBAPIError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) in _RETRYABLE
+def _retryable(exc: Exception) -> bool:
+    """Whether PostgreSQL aborted the transaction so that it may simply run again. ``exc`` is
+    SQLAlchemy's wrapper, or the driver's own error from a statement sent to it directly."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRYABLE
 
 
 class Database:
@@ -188,14 +190,16 @@ class Database:
     def write_sync(
         self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        driver_error = self.write_engine.dialect.loaded_dbapi.Error
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 with self.write_engine.begin() as conn:
                     return fn(conn, *args, **kwargs)
-            except DBAPIError as exc:
+            except (DBAPIError, driver_error) as exc:
                 if attempt == _ATTEMPTS or not _retryable(exc):
                     raise
-                log.info("retrying a write transaction after %s", exc.orig.__class__.__name__)
+                cause = getattr(exc, "orig", exc)
+                log.info("retrying a write transaction after %s", cause.__class__.__name__)
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 

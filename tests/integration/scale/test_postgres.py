@@ -11,15 +11,18 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select, text
+from sqlalchemy import Connection, func, inspect, select, text
 
+from app.core import wire
 from app.server import events
-from app.server.actions import org
+from app.server.actions import accounts, conversations, org
+from app.server.actions import messages as messages_actions
 from app.server.actions.base import Tx
+from app.server.auth import Caller
 from app.server.config import ServerConfig
 from app.server.db import migrate
 from app.server.db.engine import Database
-from app.server.db.schema import metadata
+from app.server.db.schema import messages, metadata
 from app.server.events import Audience, Emitted
 
 pytestmark = pytest.mark.scale
@@ -133,5 +136,103 @@ def test_a_later_seq_never_commits_before_an_earlier_one(pg_url: str, tmp_path: 
         assert int(result["seq"]) > seq1
         got = db.read_sync(lambda c: [r[0] for r in c.execute(select(events.events.c.seq))])
         assert got[-2:] == [seq1, result["seq"]]
+    finally:
+        db.close()
+
+
+def test_deferred_events_wait_for_the_event_lock_and_commit_after_it(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # An API write's events go in at its COMMIT, in one pipeline with the event lock
+    # (events.commit_deferred): that pipeline must still wait for a writer holding the lock.
+    db = ServerConfig(tmp_path, pg_url).open_database()
+    try:
+        db.write_sync(lambda c: org.initialise(Tx(c, _now())))
+        first = db.write_engine.connect()
+        tx1 = first.begin()
+        seq1 = events.emit(first, Emitted(), "test.one", {}, Audience(org=True), at=_now())
+        result: dict[str, float] = {}
+
+        def deferred_writer() -> None:
+            with db.write_engine.begin() as conn:
+                tx = Tx(conn, _now(), defer_events=True)
+                tx.emit("test.two", {"n": 2}, Audience(org=True))
+                tx.emit("test.three", {"n": 3}, Audience(org=True))
+                tx.finish()
+            result["done"] = time.monotonic()
+
+        t = threading.Thread(target=deferred_writer)
+        t.start()
+        time.sleep(0.5)
+        assert "done" not in result, "deferred events committed while the lock was held"
+        released = time.monotonic()
+        tx1.commit()
+        first.close()
+        t.join(timeout=10)
+        assert result["done"] >= released
+        rows = db.read_sync(
+            lambda c: c.execute(
+                select(events.events.c.seq, events.events.c.type, events.events.c.payload)
+                .where(events.events.c.seq >= seq1)
+                .order_by(events.events.c.seq)
+            ).all()
+        )
+        assert [(r.type, r.payload) for r in rows] == [
+            ("test.one", {}),
+            ("test.two", {"n": 2}),
+            ("test.three", {"n": 3}),
+        ]
+    finally:
+        db.close()
+
+
+def test_a_send_retried_at_once_on_another_writer_is_answered_as_a_replay(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # Two writers store the same client_msg_id at once (a client retrying on another instance):
+    # the second waits for the first, then answers with its message; one message is stored.
+    db = ServerConfig(tmp_path, pg_url).open_database()
+    try:
+        db.write_sync(lambda c: org.initialise(Tx(c, _now())))
+        alice, bob = (
+            db.write_sync(
+                lambda c, n=n: accounts.create_user(Tx(c, _now()), username=n, password_hash="x")
+            )
+            for n in ("alice", "bob")
+        )
+        caller = Caller(user_id=alice.id, device_id=0, admin=False)
+        group = wire.ConversationCreate(kind="group", name="pair", members=[bob.id])
+        conv, _ = db.write_sync(lambda c: conversations.create(Tx(c, _now()), caller, group))
+        req = wire.MessageCreate(client_msg_id="retry-1", body="hello")
+
+        first = db.write_engine.connect()
+        tx1 = first.begin()
+        original, created = messages_actions.send(Tx(first, _now()), caller, conv.id, req)
+        assert created
+        result: dict[str, object] = {}
+
+        def retry() -> None:
+            def run(conn: Connection) -> tuple[wire.Message, bool]:
+                tx = Tx(conn, _now(), defer_events=True)
+                answer = messages_actions.send(tx, caller, conv.id, req)
+                tx.finish()
+                return answer
+
+            result["answer"] = db.write_sync(run)
+
+        t = threading.Thread(target=retry)
+        t.start()
+        time.sleep(0.5)
+        assert "answer" not in result, "the retry did not wait for the first insert"
+        tx1.commit()
+        first.close()
+        t.join(timeout=10)
+        assert result["answer"] == (original, False)
+        stored = db.read_sync(
+            lambda c: c.execute(
+                select(func.count()).where(messages.c.client_msg_id == "retry-1")
+            ).scalar_one()
+        )
+        assert stored == 1
     finally:
         db.close()

@@ -27,6 +27,7 @@ from app.server.actions.base import Tx
 from app.server.auth import Caller, LoginLimiter
 from app.server.db.engine import Database
 from app.server.event_tail import EventTail
+from app.server.first_read import FirstReads
 from app.server.notifier import LocalNotifier, Notifier
 
 P = ParamSpec("P")
@@ -139,6 +140,7 @@ class Service:
     _group: _GroupCommit | None = field(default=None, init=False, repr=False)
     _tail: EventTail | None = field(default=None, init=False, repr=False)
     _defer_events: bool = field(default=False, init=False, repr=False)
+    _first_reads: FirstReads | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.db.is_sqlite:
@@ -153,6 +155,13 @@ class Service:
         if self._tail is None:
             self._tail = EventTail(self.db, self.notifier)
         return self._tail
+
+    @property
+    def first_reads(self) -> FirstReads:
+        """The long-polls' first reads (made on first use)."""
+        if self._first_reads is None:
+            self._first_reads = FirstReads(self.db)
+        return self._first_reads
 
     async def _commit(self, work: Callable[[Connection], tuple[T, Tx]]) -> T:
         """Run ``work`` in a write transaction; after its commit, wake whom its events concern."""

@@ -284,44 +284,17 @@ async def _first_read(
     service: Service, token_hash: str | None, cursor: str | None, limit: int, floor: int | None
 ) -> _Poll:
     if floor is not None and token_hash:
-        poll = await service.db.read_one(_first_read_one, token_hash, cursor, floor)
+        row = await service.first_reads.row(token_hash)
+        poll = _first_read_poll(row, cursor, floor)
         if poll is not None:
             return poll
     return await service.read(token_hash, _poll_once, cursor, limit, floor)
 
 
-# The token, the cursor's context and the memberships in one statement, so the common poll is
-# one driver call (one round trip on PostgreSQL) outside a transaction: one statement sees one
-# snapshot. Under load every extra statement also meant the reader thread waiting for the GIL
-# again (py-spy). The token's conditions are auth.authenticate's (test_poll_paths checks them).
-_FIRST_READ_SELECT = (
-    "SELECT d.id, d.user_id,"
-    " (SELECT value FROM meta WHERE key = 'epoch'),"
-    " (SELECT value FROM meta WHERE key = 'pruned_through'),"
-    " (SELECT coalesce(max(seq), 0) FROM events),"
-)
-_FIRST_READ_SQL = {
-    "sqlite": _FIRST_READ_SELECT
-    + " (SELECT group_concat(conversation_id || ':' || joined_seq) FROM members"
-    "  WHERE user_id = d.user_id)"
-    " FROM devices AS d JOIN users AS u ON u.id = d.user_id"
-    " WHERE d.token_hash = ? AND d.revoked_at IS NULL AND u.active IS 1",
-    "postgresql": _FIRST_READ_SELECT + " string_agg(m.conversation_id || ':' || m.joined_seq, ',')"
-    "  FILTER (WHERE m.conversation_id IS NOT NULL)"
-    " FROM devices AS d JOIN users AS u ON u.id = d.user_id"
-    " LEFT JOIN members AS m ON m.user_id = d.user_id"
-    " WHERE d.token_hash = %s AND d.revoked_at IS NULL AND u.active"
-    " GROUP BY d.id, d.user_id",
-}
-
-
-def _first_read_one(
-    driver: Any, dialect: str, token_hash: str, cursor: str | None, floor: int
-) -> _Poll | None:
-    """A poll's first read when the event tail can give its events: token, cursor, head and
-    memberships, on a DB-API connection. None if the cursor is older than the tail (then the
+def _first_read_poll(row: Any, cursor: str | None, floor: int) -> _Poll | None:
+    """A poll's first read (``first_read.SQL``'s row) when the event tail can give its events:
+    token, cursor, head and memberships. None if the cursor is older than the tail (then the
     full read runs)."""
-    row = driver.execute(_FIRST_READ_SQL[dialect], (token_hash,)).fetchone()
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
     device_id, user_id, epoch, pruned, head, memberships = row

@@ -31,6 +31,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await service.db.start()
         await service.notifier.start()
         tasks = [asyncio.create_task(job()) for job in background or []]
         try:
@@ -40,6 +41,7 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await service.notifier.aclose()
+            await service.db.aclose()
 
     app = FastAPI(
         title="Courtyard reference server",

@@ -37,7 +37,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, TypeVarTuple
@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 
 READER_THREADS = 4
 # PostgreSQL: threads per server instance; connections: writers, readers, and as many again for
-# single-statement reads. Two instances use 2 * (8 + 8 + 8) = 48 connections, under PostgreSQL's
-# default max_connections of 100.
+# single-statement reads on the loop (fetch_one) and, made only when needed, off it (read_one).
+# Two instances use at most 2 * (8 + 8 + 8 + 8) = 64 connections, under PostgreSQL's default
+# max_connections of 100.
 PG_WRITER_THREADS = 8
 PG_READER_THREADS = 8
 # SQLSTATEs after which the whole transaction may simply run again.
@@ -133,6 +134,14 @@ def _sqlite_engine(url: str, *, writer: bool, pool_size: int, busy_ms: int = 30_
     return engine
 
 
+def _fetch_one(driver: Any, dialect: str, sql: Mapping[str, str], params: tuple[Any, ...]) -> Any:
+    return driver.execute(sql[dialect], params).fetchone()
+
+
+def _fetch_all(driver: Any, dialect: str, sql: Mapping[str, str], params: tuple[Any, ...]) -> Any:
+    return driver.execute(sql[dialect], params).fetchall()
+
+
 class _LockNotFree(Exception):
     """SQLite's write lock was held elsewhere (another process) when a loop write began."""
 
@@ -179,6 +188,8 @@ class Database:
         self._loop_writing = False
         self._committing: asyncio.Future[None] | None = None
         self._commit_thread = ThreadPoolExecutor(1, thread_name_prefix="db-commit")
+        # PostgreSQL: asynchronous connections for single-statement reads on the loop (start()).
+        self._async_pool: Any = None
 
     @property
     def display_url(self) -> str:
@@ -228,6 +239,10 @@ class Database:
                         raise
                     log.info("retrying a read on a fresh connection after %s", type(exc).__name__)
         raise AssertionError("unreachable")
+
+    def fetch_one_sync(self, sql: Mapping[str, str], params: tuple[Any, ...]) -> Any:
+        """:meth:`fetch_one`, synchronously (through :meth:`read_one_sync`)."""
+        return self.read_one_sync(_fetch_one, sql, params)
 
     # --- asynchronous: the API ---------------------------------------------------------------
 
@@ -305,6 +320,67 @@ class Database:
                 log.debug("inline read gave %s; using a reader thread", exc)
         call = functools.partial(self.read_one_sync, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self._readers, call)
+
+    async def fetch_one(self, sql: Mapping[str, str], params: tuple[Any, ...]) -> Any:
+        """The first row (or None) of one read statement, ``sql`` by dialect name, run outside a
+        transaction (one statement sees one snapshot).
+
+        SQLite: on the loop as :meth:`read_one`. PostgreSQL, once :meth:`start` ran: on an
+        asynchronous connection, awaited on the loop. Through a reader thread this read was two
+        GIL hand-offs, and submitting it and collecting its future cost the loop more than the
+        statement cost PostgreSQL (py-spy, bench/RESULTS.md). A connection found dead is
+        replaced and the read runs once more.
+        """
+        if self._async_pool is None:
+            return await self.read_one(_fetch_one, sql, params)
+        return await self._fetch_async(sql["postgresql"], params, one=True)
+
+    async def fetch_all(self, sql: Mapping[str, str], params: tuple[Any, ...]) -> list[Any]:
+        """Every row of one read statement, as :meth:`fetch_one`."""
+        if self._async_pool is None:
+            rows: list[Any] = await self.read_one(_fetch_all, sql, params)
+            return rows
+        rows = await self._fetch_async(sql["postgresql"], params, one=False)
+        return rows
+
+    async def _fetch_async(self, sql: str, params: tuple[Any, ...], *, one: bool) -> Any:
+        import psycopg
+
+        for attempt in (1, 2):
+            try:
+                async with self._async_pool.connection() as conn:
+                    cursor = await conn.execute(sql, params)
+                    return await (cursor.fetchone() if one else cursor.fetchall())
+            except psycopg.OperationalError as exc:
+                if attempt == 2:
+                    raise
+                log.info("retrying a read on a fresh connection after %s", type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    async def start(self) -> None:
+        """Open what needs the running loop: on PostgreSQL the pool of asynchronous connections
+        :meth:`fetch_one` uses (made in the background; a read waits at most 5 s for one)."""
+        if self.is_sqlite or self._async_pool is not None:
+            return
+        from psycopg_pool import AsyncConnectionPool
+
+        url = self.single_engine.url.set(drivername="postgresql")
+        self._async_pool = AsyncConnectionPool(
+            url.render_as_string(hide_password=False),
+            min_size=2,
+            max_size=4,  # mostly one: the polls' first reads go in batches (first_read.py)
+            timeout=5.0,
+            kwargs={"autocommit": True, "application_name": "courtyard-server"},
+            open=False,
+            name="courtyard-reads",
+        )
+        await self._async_pool.open()
+
+    async def aclose(self) -> None:
+        """Close what :meth:`start` opened."""
+        pool, self._async_pool = self._async_pool, None
+        if pool is not None:
+            await pool.close()
 
     def close(self) -> None:
         self._writer.shutdown(wait=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import subprocess
 import sys
@@ -14,16 +15,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, inspect, select, text
 
 from app.core import wire
-from app.server import events
+from app.server import events, first_read
 from app.server.actions import accounts, conversations, org
 from app.server.actions import messages as messages_actions
 from app.server.actions.base import Tx
-from app.server.auth import Caller
+from app.server.auth import Caller, token_hash
 from app.server.config import ServerConfig
 from app.server.db import migrate
 from app.server.db.engine import Database
 from app.server.db.schema import messages, metadata
 from app.server.events import Audience, Emitted
+from app.server.first_read import FirstReads
 
 pytestmark = pytest.mark.scale
 
@@ -234,5 +236,52 @@ def test_a_send_retried_at_once_on_another_writer_is_answered_as_a_replay(
             ).scalar_one()
         )
         assert stored == 1
+    finally:
+        db.close()
+
+
+def test_batched_first_reads_give_what_the_single_read_gives(pg_url: str, tmp_path: Path) -> None:
+    # The polls' first reads go to PostgreSQL in batches (first_read.FirstReads) on an
+    # asynchronous connection: each token's row must be the one-token statement's row, and a
+    # revoked or deactivated token must find none.
+    db = ServerConfig(tmp_path, pg_url).open_database()
+    try:
+        db.write_sync(lambda c: org.initialise(Tx(c, _now())))
+        people = [
+            db.write_sync(
+                lambda c, n=n: accounts.create_user(Tx(c, _now()), username=n, password_hash="x")
+            )
+            for n in ("alice", "bob", "carol", "dave")
+        ]
+        caller = Caller(user_id=people[0].id, device_id=0, admin=False)
+        group = wire.ConversationCreate(kind="group", name="g", members=[people[1].id])
+        db.write_sync(lambda c: conversations.create(Tx(c, _now()), caller, group))
+        tokens = {
+            p.username: db.write_sync(
+                lambda c, p=p: accounts.create_device(Tx(c, _now()), p.id, "laptop")
+            ).token
+            for p in people
+        }
+        bob_device = db.write_sync(
+            lambda c: accounts.create_device(Tx(c, _now()), people[1].id, "phone")
+        )
+        db.write_sync(lambda c: accounts.revoke_device(Tx(c, _now()), bob_device.device_id))
+        db.write_sync(lambda c: accounts.set_active(Tx(c, _now()), people[3].id, False))
+        hashes = [token_hash(t) for t in [*tokens.values(), bob_device.token, "f" * 64]]
+        expected = [db.fetch_one_sync(first_read.SQL, (h,)) for h in hashes]
+        assert sum(row is not None for row in expected) == 3  # alice, bob's laptop, carol
+
+        async def batched() -> list[object]:
+            await db.start()
+            try:
+                reads = FirstReads(db)
+                return list(await asyncio.gather(*(reads.row(h) for h in hashes)))
+            finally:
+                await db.aclose()
+
+        got = asyncio.run(batched())
+        assert [None if r is None else tuple(r) for r in got] == [
+            None if r is None else tuple(r) for r in expected
+        ]
     finally:
         db.close()

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, select
 
 from app.core import wire
 from app.core.errors import ApiError, Unauthorized
-from app.server import events
+from app.server import events, first_read
 from app.server.actions import accounts, conversations, messages, offhours, org, receipts, status
 from app.server.actions.base import Tx
 from app.server.auth import Caller, authenticate, token_hash
@@ -42,8 +42,9 @@ from app.server.event_tail import FALLBACK, Answer, EventTail, read_after
 from app.server.notifier import Notifier
 from app.server.sync import (
     _PORTABLE_HEAD,
-    _first_read_one,
+    _first_read_poll,
     _head_row,
+    _Poll,
     _poll_once,
     _poll_sqlite,
     _waiting,
@@ -547,6 +548,10 @@ def test_head_row_is_one_statement_on_both_paths(history: History) -> None:
     assert pruned == str(head // 2)
 
 
+def _first_read(db: Database, hashed: str, cursor: str | None, floor: int) -> _Poll | None:
+    return _first_read_poll(db.fetch_one_sync(first_read.SQL, (hashed,)), cursor, floor)
+
+
 def test_one_statement_first_read_matches_the_transaction(history: History) -> None:
     """The long-poll's one-statement first read (token, cursor, head, memberships) gives what
     authenticate + the head read + the memberships give, and refuses the same tokens."""
@@ -561,7 +566,7 @@ def test_one_statement_first_read_matches_the_transaction(history: History) -> N
         hashed = token_hash(token)
         for seq in (0, head // 2, head):
             cursor = f"{epoch}.{seq}"
-            one = history.db.read_one_sync(_first_read_one, hashed, cursor, 0)
+            one = _first_read(history.db, hashed, cursor, 0)
             with history.db.read_engine.begin() as conn:
                 caller = authenticate(conn, hashed)
                 many = _poll_once(conn, caller, cursor, 500, 0)
@@ -574,11 +579,11 @@ def test_one_statement_first_read_matches_the_transaction(history: History) -> N
                 many.head,
             ), name
         # Older than the tail: the full read must run.
-        assert history.db.read_one_sync(_first_read_one, hashed, f"{epoch}.0", 1) is None
+        assert _first_read(history.db, hashed, f"{epoch}.0", 1) is None
     bob = history.callers["bob"]
     history.run(accounts.revoke_all_devices, bob.user_id)
     history.run(accounts.set_active, history.callers["carol"].user_id, False)
     for name in ("bob", "carol"):
         with pytest.raises(Unauthorized):
-            history.db.read_one_sync(_first_read_one, token_hash(tokens[name]), None, 0)
-    assert history.db.read_one_sync(_first_read_one, token_hash(tokens["alice"]), None, 0)
+            _first_read(history.db, token_hash(tokens[name]), None, 0)
+    assert _first_read(history.db, token_hash(tokens["alice"]), None, 0)

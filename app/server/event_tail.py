@@ -93,6 +93,8 @@ _SQLITE_TAIL = (
     " FROM events AS e LEFT JOIN messages AS m ON m.id = e.message_id"
     " WHERE e.seq > ? ORDER BY e.seq LIMIT ?"
 )
+# The same statements for Database.fetch_all/fetch_one (PostgreSQL: on the loop).
+_TAIL_SQL = {"sqlite": _SQLITE_TAIL, "postgresql": _SQLITE_TAIL.replace("?", "%s")}
 _PORTABLE_TAIL = (
     select(
         events.c.seq,
@@ -110,6 +112,7 @@ _PORTABLE_TAIL = (
 )
 _HEAD = select(func.coalesce(func.max(events.c.seq), 0))
 _SQLITE_HEAD = "SELECT coalesce(max(seq), 0) FROM events"
+_HEAD_SQL = {"sqlite": _SQLITE_HEAD, "postgresql": _SQLITE_HEAD}
 
 
 def read_after(
@@ -141,6 +144,22 @@ def read_after_sqlite(
     )
 
 
+async def read_after_async(db: Database, after: int | None) -> tuple[int, list[TailEvent]]:
+    """:func:`read_after` through :meth:`Database.fetch_all`: on PostgreSQL on the loop, one
+    statement per page, each outside a transaction. Sound because every event insert holds the
+    event lock to its commit (module docstring): a later page never finds an earlier seq."""
+    if after is None:
+        row = await db.fetch_one(_HEAD_SQL, ())
+        return int(row[0]), []
+    out: list[TailEvent] = []
+    last = after
+    while True:
+        rows = await db.fetch_all(_TAIL_SQL, (last, READ_PAGE))
+        last = _append_events(out, rows, last)
+        if len(rows) < READ_PAGE:
+            return last, out
+
+
 def _pages(
     page: Callable[[int], Any], after: int, max_pages: int | None = None
 ) -> tuple[int, list[TailEvent]]:
@@ -150,24 +169,28 @@ def _pages(
     while max_pages is None or pages < max_pages:
         pages += 1
         rows = page(last)
-        for seq, type_, at, conv, user, org, message_id, msg_conv, payload in rows:
-            out.append(
-                TailEvent(
-                    seq=int(seq),
-                    conversation_id=conv,
-                    user_id=user,
-                    org=bool(org),
-                    about_message=message_id is not None,
-                    message_conversation_id=msg_conv,
-                    neutral=type_ in MEMBERSHIP_NEUTRAL,
-                    json=event_fragment(int(seq), type_, at, payload),
-                )
-            )
-        if rows:
-            last = out[-1].seq
+        last = _append_events(out, rows, last)
         if len(rows) < READ_PAGE:
             break
     return last, out
+
+
+def _append_events(out: list[TailEvent], rows: Any, last: int) -> int:
+    """Append the tail statement's ``rows`` to ``out``; returns the last seq read."""
+    for seq, type_, at, conv, user, org, message_id, msg_conv, payload in rows:
+        out.append(
+            TailEvent(
+                seq=int(seq),
+                conversation_id=conv,
+                user_id=user,
+                org=bool(org),
+                about_message=message_id is not None,
+                message_conversation_id=msg_conv,
+                neutral=type_ in MEMBERSHIP_NEUTRAL,
+                json=event_fragment(int(seq), type_, at, payload),
+            )
+        )
+    return out[-1].seq if rows else last
 
 
 class EventTail:
@@ -207,7 +230,7 @@ class EventTail:
                     head, rest = await self._db.read(read_after, head)
                     new += rest
             else:
-                head, new = await self._db.read(read_after, after)
+                head, new = await read_after_async(self._db, after)
             self.add(head, new)
             self._read_generation = max(self._read_generation, generation)
         except BaseException as exc:

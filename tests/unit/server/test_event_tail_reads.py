@@ -24,11 +24,12 @@ class _Reads:
 
     def __init__(self) -> None:
         self.started = 0
-        self.pending: list[asyncio.Future[tuple[int, list[Any]]]] = []
+        self.pending: list[asyncio.Future[tuple[int]]] = []
 
-    async def read(self, _fn: Any, _after: int | None) -> tuple[int, list[Any]]:
+    async def fetch_one(self, _sql: Any, _params: Any) -> tuple[int]:
+        """A new tail's first read: the head seq."""
         self.started += 1
-        future: asyncio.Future[tuple[int, list[Any]]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[int]] = asyncio.get_running_loop().create_future()
         self.pending.append(future)
         return await future
 
@@ -40,7 +41,7 @@ def test_polls_woken_together_share_one_read() -> None:
         polls = [asyncio.ensure_future(tail.ensure(head=7)) for _ in range(10)]
         await settle()
         assert db.started == 1
-        db.pending[0].set_result((7, []))
+        db.pending[0].set_result((7,))
         await asyncio.gather(*polls)
         assert (tail.floor, tail.head, db.started) == (7, 7, 1)
 
@@ -57,7 +58,7 @@ def test_a_poll_that_goes_away_leaves_the_read_to_the_others() -> None:
         leaving.cancel()
         await settle()
         assert leaving.cancelled() and not staying.done()
-        db.pending[0].set_result((3, []))
+        db.pending[0].set_result((3,))
         await staying
         assert (tail.head, db.started) == (3, 1)
 
@@ -77,7 +78,7 @@ def test_a_failed_read_reaches_every_waiting_poll_and_the_next_poll_reads_again(
         again = asyncio.ensure_future(tail.ensure())
         await settle()
         assert db.started == 2
-        db.pending[1].set_result((5, []))
+        db.pending[1].set_result((5,))
         await again
         assert tail.head == 5
 

@@ -90,7 +90,7 @@ def _postgres_engine(url: str, *, writer: bool, pool_size: int, single: bool = F
         url,
         pool_size=pool_size,
         max_overflow=0,
-        pool_pre_ping=True,
+        pool_pre_ping=not writer,  # writes retry on a lost connection instead (write_sync)
         pool_recycle=1800,
         isolation_level="READ COMMITTED" if writer else "REPEATABLE READ",
         connect_args={"application_name": "courtyard-server"},
@@ -203,11 +203,18 @@ class Database:
     ) -> T:
         driver_error = self.write_engine.dialect.loaded_dbapi.Error
         for attempt in range(1, _ATTEMPTS + 1):
+            ran = False
             try:
                 with self.write_engine.begin() as conn:
-                    return fn(conn, *args, **kwargs)
+                    result = fn(conn, *args, **kwargs)
+                    ran = True
+                return result
             except (DBAPIError, driver_error) as exc:
-                if attempt == _ATTEMPTS or not _retryable(exc):
+                # A connection lost before the commit was asked for took the transaction with
+                # it: run it again on a fresh one (this replaces a ping before every write). Lost
+                # at the COMMIT, the outcome is unknown and the error goes to the caller.
+                lost = not ran and getattr(exc, "connection_invalidated", False)
+                if attempt == _ATTEMPTS or not (_retryable(exc) or lost):
                     raise
                 cause = getattr(exc, "orig", exc)
                 log.info("retrying a write transaction after %s", cause.__class__.__name__)
@@ -355,6 +362,7 @@ class Database:
                 if attempt == 2:
                     raise
                 log.info("retrying a read on a fresh connection after %s", type(exc).__name__)
+                await self._async_pool.check()  # replace the others PostgreSQL dropped too
         raise AssertionError("unreachable")
 
     async def start(self) -> None:

@@ -285,3 +285,50 @@ def test_batched_first_reads_give_what_the_single_read_gives(pg_url: str, tmp_pa
         ]
     finally:
         db.close()
+
+
+def test_reads_and_writes_on_connections_postgresql_dropped_run_again_on_fresh_ones(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # Writes are not preceded by a ping, nor are the reads on the loop: pooled connections that
+    # PostgreSQL dropped (a restart, an idle timeout) fail at the first statement, which then
+    # runs again on a fresh connection.
+    import psycopg
+
+    db = ServerConfig(tmp_path, pg_url).open_database()
+    name = pg_url.rsplit("/", 1)[1]
+
+    def drop_connections() -> None:
+        with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchone()
+        assert dropped is not None and dropped[0] >= 1
+
+    def create(username: str) -> None:
+        db.write_sync(
+            lambda c: accounts.create_user(Tx(c, _now()), username=username, password_hash="x")
+        )
+
+    count = {"sqlite": "", "postgresql": "SELECT count(*) FROM users"}
+
+    async def read_across_a_drop() -> tuple[int, int]:
+        await db.start()
+        try:
+            before = await db.fetch_one(count, ())
+            drop_connections()
+            after = await db.fetch_one(count, ())
+            return before[0], after[0]
+        finally:
+            await db.aclose()
+
+    try:
+        db.write_sync(lambda c: org.initialise(Tx(c, _now())))
+        create("a")
+        drop_connections()
+        create("b")
+        assert asyncio.run(read_across_a_drop()) == (2, 2)
+    finally:
+        db.close()

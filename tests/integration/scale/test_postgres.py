@@ -332,3 +332,34 @@ def test_reads_and_writes_on_connections_postgresql_dropped_run_again_on_fresh_o
         assert asyncio.run(read_across_a_drop()) == (2, 2)
     finally:
         db.close()
+
+
+def test_an_event_inserted_at_once_keeps_its_place_among_deferred_ones(
+    pg_url: str, tmp_path: Path
+) -> None:
+    # An action that needs an event's seq (a member's joined_seq) inserts it at once; events the
+    # transaction deferred before it go in first, those after it at the commit.
+    db = ServerConfig(tmp_path, pg_url).open_database()
+    try:
+        db.write_sync(lambda c: org.initialise(Tx(c, _now())))
+
+        def action(conn: Connection) -> int:
+            tx = Tx(conn, _now(), defer_events=True)
+            tx.emit("test.first", {}, Audience(org=True))
+            seq = tx.emit_now("test.second", {}, Audience(org=True))
+            tx.emit("test.third", {}, Audience(org=True))
+            tx.finish()
+            return seq
+
+        second = db.write_sync(action)
+        rows = db.read_sync(
+            lambda c: c.execute(
+                select(events.events.c.seq, events.events.c.type)
+                .where(events.events.c.type.like("test.%"))
+                .order_by(events.events.c.seq)
+            ).all()
+        )
+        assert [r.type for r in rows] == ["test.first", "test.second", "test.third"]
+        assert rows[1].seq == second
+    finally:
+        db.close()

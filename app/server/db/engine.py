@@ -24,7 +24,10 @@ SQLite (the embedded default) has exactly one writer at a time (the group commit
 ``service.py`` queues the server's own writes), and ``BEGIN IMMEDIATE`` makes that explicit.
 PostgreSQL (``postgresql+psycopg://``) gets several
 writer threads over a psycopg 3 connection pool; readers run ``REPEATABLE READ`` so every
-statement of one read sees the same snapshot, as a SQLite WAL read transaction does. Writes run
+statement of one read sees the same snapshot, as a SQLite WAL read transaction does. The hot
+single-statement reads (:meth:`Database.fetch_one`, :meth:`Database.fetch_all`: the polls' first
+reads and the event tail) run on asynchronous psycopg connections awaited on the loop, for the
+same reason as SQLite's reads on the loop: no thread hop. Writes run
 ``READ COMMITTED``; a write that PostgreSQL aborts as a deadlock or serialization failure (the
 event lock in :mod:`app.server.events` can take part in a deadlock) is retried from the start,
 which is safe because an action is a plain function of its connection.
@@ -54,9 +57,9 @@ log = logging.getLogger(__name__)
 
 READER_THREADS = 4
 # PostgreSQL: threads per server instance; connections: writers, readers, and as many again for
-# single-statement reads on the loop (fetch_one) and, made only when needed, off it (read_one).
-# Two instances use at most 2 * (8 + 8 + 8 + 8) = 64 connections, under PostgreSQL's default
-# max_connections of 100.
+# single-statement reads off the loop (read_one, made only when needed), and up to four more
+# for those on the loop (fetch_one). Two instances use at most 2 * (8 + 8 + 8 + 4) = 56
+# connections, under PostgreSQL's default max_connections of 100.
 PG_WRITER_THREADS = 8
 PG_READER_THREADS = 8
 # SQLSTATEs after which the whole transaction may simply run again.

@@ -19,7 +19,7 @@ from tests.integration.scale.streams import Stream, assert_ordered_once, group, 
 pytestmark = pytest.mark.scale
 
 
-def test_messages_and_receipts_cross_instances(cluster: Cluster) -> None:
+def test_messages_receipts_and_statuses_cross_instances(cluster: Cluster) -> None:
     alice, bob = cluster.a.login("alice"), cluster.b.login("bob")
     with alice, bob:
         cid = group(alice, [cluster.ids["bob"]])
@@ -47,6 +47,20 @@ def test_messages_and_receipts_cross_instances(cluster: Cluster) -> None:
             r = bob.post(f"/api/v1/conversations/{cid}/read", json={"up_to": mid})
             assert r.status_code in (200, 201), r.text
             assert on_a.wait_for(lambda evs: any(e["type"] == "receipt.read" for e in evs), 5)
+            # Alice (on A) sets her workday status; Bob (on B) sees it, and then its clearing.
+            for text in ("Editing: Q3 plan", ""):
+                r = alice.put("/api/v1/me/status", json={"text": text, "source": "manual"})
+                assert r.status_code == 200, r.text
+                want = {"text": text} if text else None
+                assert on_b.wait_for(
+                    lambda evs, want=want: any(
+                        e["type"] == "status.updated"
+                        and e["user_id"] == cluster.ids["alice"]
+                        and (e["status"] and {"text": e["status"]["text"]}) == want
+                        for e in evs
+                    ),
+                    timeout=5,
+                ), text
             for stream in (on_a, on_b):
                 evs = [e for _, e in stream.events]
                 assert_ordered_once(evs)

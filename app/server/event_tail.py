@@ -40,6 +40,7 @@ from app.server.db.engine import Database
 from app.server.db.schema import events, messages
 from app.server.event_json import event_fragment
 from app.server.notifier import Notifier
+from app.server.settle import settle
 
 # Event types that change neither who may see what nor whether a token is valid. Any other type
 # in a poll's range sends it to the database, which applies every rule.
@@ -246,14 +247,7 @@ class EventTail:
         """Answer everyone who waited on this read: return, or raise its error."""
         waiting, self._waiting = self._waiting, []
         for done in waiting:
-            if done.done():  # that caller was cancelled
-                continue
-            if error is None:
-                done.set_result(None)
-            elif isinstance(error, Exception):
-                done.set_exception(error)
-            else:  # the read itself was cancelled (shutdown)
-                done.cancel()
+            settle(done, error=error)
 
     def add(self, head: int, new: list[TailEvent]) -> None:
         """Append what a read found (``read_after``'s result)."""

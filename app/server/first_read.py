@@ -18,6 +18,7 @@ import asyncio
 from typing import Any
 
 from app.server.db.engine import Database
+from app.server.settle import settle
 
 # The token's conditions are auth.authenticate's (test_poll_paths checks them).
 _SELECT = (
@@ -78,31 +79,16 @@ class FirstReads:
                 batch = {token: self._pending.pop(token) for token in tokens}
                 try:
                     rows = await self._db.fetch_all(_BATCH_SQL, (tokens,))
-                except BaseException as exc:
-                    _settle(batch, error=exc)
+                except BaseException as exc:  # every poll of this batch gets the error
+                    for futures in batch.values():
+                        for future in futures:
+                            settle(future, error=exc)
                     if not isinstance(exc, Exception):
                         raise
                     continue
                 found = {row[0]: tuple(row[1:]) for row in rows}
-                _settle(batch, found=found)
+                for token, futures in batch.items():
+                    for future in futures:
+                        settle(future, found.get(token))
         finally:
             self._task = None
-
-
-def _settle(
-    batch: dict[str, list[asyncio.Future[Any]]],
-    *,
-    found: dict[str, Any] | None = None,
-    error: BaseException | None = None,
-) -> None:
-    """Answer every poll of a batch with its row, or with the batch's error."""
-    for token, futures in batch.items():
-        for future in futures:
-            if future.done():  # that poll went away
-                continue
-            if found is not None:
-                future.set_result(found.get(token))
-            elif isinstance(error, Exception):
-                future.set_exception(error)
-            else:  # the batch itself was cancelled (shutdown)
-                future.cancel()

@@ -139,15 +139,11 @@ class Service:
     """For the command line: tells running server instances whom a change concerns (Redis)."""
     _group: _GroupCommit | None = field(default=None, init=False, repr=False)
     _tail: EventTail | None = field(default=None, init=False, repr=False)
-    _defer_events: bool = field(default=False, init=False, repr=False)
     _first_reads: FirstReads | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.db.is_sqlite:
             self._group = _GroupCommit(self)
-        # PostgreSQL: an API write's events, the event lock and the COMMIT go in one round trip
-        # at its end (events.defer). SQLite has one writer and no event lock: nothing to gain.
-        self._defer_events = not self.db.is_sqlite
 
     @property
     def event_tail(self) -> EventTail:
@@ -162,6 +158,19 @@ class Service:
         if self._first_reads is None:
             self._first_reads = FirstReads(self.db)
         return self._first_reads
+
+    def _in_tx(
+        self, conn: Connection, action: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> tuple[T, Tx]:
+        """``action(tx, *args)`` in the transaction of ``conn``, with the events it emitted.
+
+        On PostgreSQL its events, the event lock and the COMMIT go in one round trip at its end
+        (events.defer); SQLite has one writer and no event lock, so they are inserted as emitted.
+        """
+        tx = Tx(conn, self.clock.now(), defer_events=not self.db.is_sqlite)
+        result = action(tx, *args, **kwargs)
+        tx.finish()
+        return result, tx
 
     async def _commit(self, work: Callable[[Connection], tuple[T, Tx]]) -> T:
         """Run ``work`` in a write transaction; after its commit, wake whom its events concern."""
@@ -184,10 +193,7 @@ class Service:
 
         def run(conn: Connection) -> tuple[T, Tx]:
             caller = auth.authenticate(conn, token_hash)
-            tx = Tx(conn, self.clock.now(), defer_events=self._defer_events)
-            result = action(tx, caller, *args, **kwargs)
-            tx.finish()
-            return result, tx
+            return self._in_tx(conn, action, caller, *args, **kwargs)
 
         return await self._commit(run)
 
@@ -211,10 +217,7 @@ class Service:
         """An action on no one's behalf (sign-in, the demo's colleagues)."""
 
         def run(conn: Connection) -> tuple[T, Tx]:
-            tx = Tx(conn, self.clock.now(), defer_events=self._defer_events)
-            result = action(tx, *args, **kwargs)
-            tx.finish()
-            return result, tx
+            return self._in_tx(conn, action, *args, **kwargs)
 
         return await self._commit(run)
 

@@ -34,10 +34,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from app.server.db.engine import Database
-from app.server.db.schema import events, messages
 from app.server.event_json import event_fragment
 from app.server.notifier import Notifier
 from app.server.settle import settle
@@ -96,40 +95,14 @@ _SQLITE_TAIL = (
 )
 # The same statements for Database.fetch_all/fetch_one (PostgreSQL: on the loop).
 _TAIL_SQL = {"sqlite": _SQLITE_TAIL, "postgresql": _SQLITE_TAIL.replace("?", "%s")}
-_PORTABLE_TAIL = (
-    select(
-        events.c.seq,
-        events.c.type,
-        events.c.at,
-        events.c.aud_conversation_id,
-        events.c.aud_user_id,
-        events.c.aud_org,
-        events.c.message_id,
-        messages.c.conversation_id,
-        events.c.payload,
-    )
-    .select_from(events.outerjoin(messages, messages.c.id == events.c.message_id))
-    .order_by(events.c.seq)
-)
-_HEAD = select(func.coalesce(func.max(events.c.seq), 0))
 _SQLITE_HEAD = "SELECT coalesce(max(seq), 0) FROM events"
 _HEAD_SQL = {"sqlite": _SQLITE_HEAD, "postgresql": _SQLITE_HEAD}
 
 
-def read_after(
-    conn: Connection, after: int | None, *, portable: bool = False
-) -> tuple[int, list[TailEvent]]:
-    """``(head, events after `after`)``; with ``after`` None only the head (a new tail's start).
-    On SQLite the driver is asked directly unless ``portable`` (tests: PostgreSQL's statement)."""
-    if conn.dialect.name == "sqlite" and not portable:
-        return read_after_sqlite(conn.connection.driver_connection, "sqlite", after)
-    if after is None:
-        return int(conn.execute(_HEAD).scalar_one()), []
-
-    def page(last: int) -> Any:
-        return conn.execute(_PORTABLE_TAIL.where(events.c.seq > last).limit(READ_PAGE)).all()
-
-    return _pages(page, after)
+def read_after(conn: Connection, after: int | None) -> tuple[int, list[TailEvent]]:
+    """``(head, events after `after`)`` on SQLite; with ``after`` None only the head (a new
+    tail's start). PostgreSQL's tail reads on the loop (:func:`read_after_async`)."""
+    return read_after_sqlite(conn.connection.driver_connection, "sqlite", after)
 
 
 def read_after_sqlite(

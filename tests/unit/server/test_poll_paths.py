@@ -38,7 +38,15 @@ from app.server.auth import Caller, authenticate, token_hash
 from app.server.config import ServerConfig
 from app.server.db.engine import Database
 from app.server.db.schema import events as events_table
-from app.server.event_tail import FALLBACK, Answer, EventTail, read_after
+from app.server.db.schema import messages as messages_table
+from app.server.event_tail import (
+    FALLBACK,
+    Answer,
+    EventTail,
+    TailEvent,
+    _append_events,
+    read_after,
+)
 from app.server.notifier import Notifier
 from app.server.sync import (
     _PORTABLE_HEAD,
@@ -242,11 +250,37 @@ def assert_same(conn: Connection, caller: Caller, cursor: str | None, limit: int
     return batch_p
 
 
+# The tail's statement read through SQLAlchemy: rows as PostgreSQL's driver gives them (aware
+# datetimes and parsed JSON) instead of SQLite's text.
+_TYPED_TAIL = (
+    select(
+        events_table.c.seq,
+        events_table.c.type,
+        events_table.c.at,
+        events_table.c.aud_conversation_id,
+        events_table.c.aud_user_id,
+        events_table.c.aud_org,
+        events_table.c.message_id,
+        messages_table.c.conversation_id,
+        events_table.c.payload,
+    )
+    .select_from(
+        events_table.outerjoin(messages_table, messages_table.c.id == events_table.c.message_id)
+    )
+    .order_by(events_table.c.seq)
+)
+
+
 def tail_answers(conn: Connection, *, portable: bool) -> EventTail:
-    """An event tail holding the whole log, as a server would after reading it."""
+    """An event tail holding the whole log, as a server would after reading it; ``portable``:
+    from rows shaped as on PostgreSQL."""
     tail = EventTail(typing.cast(Database, None), typing.cast(Notifier, None))
     tail.add(0, [])
-    tail.add(*read_after(conn, 0, portable=portable))
+    if portable:
+        typed: list[TailEvent] = []
+        tail.add(_append_events(typed, conn.execute(_TYPED_TAIL).all(), 0), typed)
+    else:
+        tail.add(*read_after(conn, 0))
     return tail
 
 
